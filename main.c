@@ -1,0 +1,149 @@
+/* main.c - the bantin command line: options, commands, exit statuses.
+ *
+ * Thin on purpose: each command reads its arguments, calls one stage and
+ * maps the outcome to a sysexits status (DESIGN.md "Command line"). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "parse/feed.h"
+#include "util/limits.h"
+#include "util/util.h"
+
+static const char usage_text[] =
+    "usage: bantin [-c FILE] [-q] [-v] COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  parse [--base URL] [--charset CS] FILE|-\n"
+    "                      parse one feed document, print JSON\n"
+    "\n"
+    "options:\n"
+    "  -c FILE             config file (default: $BANTIN_CONFIG, ./bantin.conf,\n"
+    "                      /etc/bantin/bantin.conf)\n"
+    "  -q                  quiet: errors only\n"
+    "  -v                  verbose\n"
+    "  --help, --version\n"
+    "\n"
+    "See bantin(1) and bantin.conf(5).\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("bantin: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\ntry 'bantin --help' for more information\n", stderr);
+    return EX_USAGE;
+}
+
+/* Flush stdout and report a write error (a full disk must not pass). */
+static int finish_stdout(int status)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        msg_error("write error: <stdout>: %s", strerror(errno));
+        return EX_IOERR;
+    }
+    return status;
+}
+
+static int cmd_parse(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"base", required_argument, NULL, 'b'},
+        {"charset", required_argument, NULL, 'C'},
+        {NULL, 0, NULL, 0},
+    };
+    struct feed_options opt = {0};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'b': opt.base_url = optarg; break;
+        case 'C': opt.http_charset = optarg; break;
+        default: return usage_error("%s", "parse: bad option");
+        }
+    }
+    if (argc - optind != 1)
+        return usage_error("%s", "parse: expected one FILE or -");
+    const char *path = argv[optind];
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+
+    char *doc;
+    size_t len;
+    if (read_file(path, LIMIT_BODY_BYTES, &doc, &len) != 0) {
+        if (errno == EFBIG) {
+            msg_error("%s: larger than %u bytes", name, LIMIT_BODY_BYTES);
+            return EX_DATAERR;
+        }
+        msg_error("%s: %s", name, strerror(errno));
+        return errno == ENOENT || errno == EACCES ? EX_NOINPUT : EX_IOERR;
+    }
+
+    struct feed f;
+    char err[256];
+    enum feed_error rc = feed_parse(doc, len, &opt, &f, err, sizeof err);
+    free(doc);
+    if (rc != FEED_OK) {
+        msg_error("%s: %s", name, err);
+        return EX_DATAERR;
+    }
+    if (f.degraded)
+        msg_warn("%s: broken XML, read in recovery mode (%s)", name, err);
+    if (f.dropped_empty)
+        msg_warn("%s: %zu item(s) with neither title nor link dropped", name,
+                 f.dropped_empty);
+    if (f.dropped_limit)
+        msg_warn("%s: %zu item(s) past the limit of %d dropped", name,
+                 f.dropped_limit, LIMIT_ITEMS_PER_DOC);
+    if (f.bad_dates)
+        msg_warn("%s: %zu date(s) not understood, left empty", name,
+                 f.bad_dates);
+    int wrc = feed_json_write(&f, stdout);
+    feed_free(&f);
+    if (wrc != 0) {
+        msg_error("write error: <stdout>: %s", strerror(errno));
+        return EX_IOERR;
+    }
+    return finish_stdout(0);
+}
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+    {"parse", cmd_parse},
+};
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config_path = NULL;
+    int c;
+    /* "+": stop at the command name; its options are its own. */
+    while ((c = getopt_long(argc, argv, "+c:qv", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config_path = optarg; break;
+        case 'q': msg_quiet = 1; break;
+        case 'v': msg_verbose = 1; break;
+        case 'h': fputs(usage_text, stdout); return finish_stdout(0);
+        case 'V': puts("bantin " BANTIN_VERSION); return finish_stdout(0);
+        default: return usage_error("%s", "bad option");
+        }
+    }
+    (void)config_path;
+    if (optind >= argc)
+        return usage_error("%s", "no command given");
+    const char *name = argv[optind];
+    feed_global_init();
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return commands[i].run(argc - optind, argv + optind);
+    return usage_error("unknown command '%s'", name);
+}

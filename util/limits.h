@@ -1,0 +1,39 @@
+/* limits.h - every bound bantin puts on untrusted input, in one place.
+ *
+ * Feeds, pages and servers are untrusted: each size, count and time that
+ * comes from them is capped here, with the reason. The config may lower or
+ * raise the run-time ones (DESIGN.md "Limits"); these are the defaults. */
+#ifndef BANTIN_LIMITS_H
+#define BANTIN_LIMITS_H
+
+/* Largest feed or page body we keep, counted on the *decoded* bytes: curl's
+ * MAXFILESIZE misses chunked bodies and gzip bombs (LIBS.md 2), so the write
+ * callback enforces this too. Also the largest file `bantin parse` reads. */
+#define LIMIT_BODY_BYTES        (10u * 1024 * 1024)
+
+/* Items kept from one document; the rest are dropped with a warning. Real
+ * feeds carry 10-200; 2 000 bounds a hostile one. */
+#define LIMIT_ITEMS_PER_DOC     2000
+
+/* Normalized text is cut (on a UTF-8 boundary) to these many bytes. */
+#define LIMIT_TITLE_BYTES       1024
+#define LIMIT_SUMMARY_BYTES     4096
+/* Other short fields: ids, links, author names, categories. */
+#define LIMIT_FIELD_BYTES       2048
+/* Raw HTML content of an item kept for the "content" field. */
+#define LIMIT_CONTENT_BYTES     (256u * 1024)
+/* Categories kept per item. */
+#define LIMIT_CATEGORIES        32
+
+/* Network, per feed (DESIGN.md "Limits"). */
+#define LIMIT_CONNECT_TIMEOUT_S 10
+#define LIMIT_TOTAL_TIMEOUT_S   60
+#define LIMIT_REDIRECTS         5
+/* Abort a transfer slower than this many bytes/s for LOW_SPEED_TIME s. */
+#define LIMIT_LOW_SPEED_BYTES   100
+#define LIMIT_LOW_SPEED_TIME_S  15
+
+/* Longest config line; longer ones are an error, not silently cut. */
+#define LIMIT_CONFIG_LINE       4096
+
+#endif
