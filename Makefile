@@ -15,7 +15,7 @@ PKG_CONFIG ?= pkg-config
 PYTHON   ?= /usr/bin/python3
 
 VERSION  := 0.1.0
-PKGS     := libcurl libxml-2.0 libetpan sqlite3 libutf8proc jansson inih
+PKGS     := libcurl libxml-2.0 libetpan sqlite3 libutf8proc jansson
 
 # Hardening on by default; the user may override CFLAGS, never the warnings.
 CFLAGS   ?= -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
