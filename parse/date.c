@@ -112,12 +112,14 @@ static int lit(const char **pp, const char *w)
     return 1;
 }
 
-/* A literal that ends a word: not followed by a letter (ASCII or not). */
+/* A literal that ends a word: not followed by a letter (ASCII or not), nor
+ * by a digit when it ends in one ("Thứ 2" is not the start of "Thứ 25"). */
 static int word(const char **pp, const char *w)
 {
     const char *p = *pp;
 
-    if (!lit(&p, w) || IS_ALPHA(*p) || (unsigned char)*p >= 0x80)
+    if (!lit(&p, w) || IS_ALPHA(*p) || (unsigned char)*p >= 0x80 ||
+        (IS_DIGIT(p[-1]) && IS_DIGIT(*p)))
         return 0;
     *pp = p;
     return 1;
@@ -249,8 +251,9 @@ static int clock_hms(const char **pp, struct civil *c)
 }
 
 /* An optional zone after a space, then an optional trailing comment such as
- * "(GMT+7)", then the end of the text. */
-static int zone_and_end(const char *p, struct civil *c)
+ * "(GMT+7)", then the end of the text. With bar_ok, a "|" ends the date
+ * too: "8:28:04 AM | Lượt xem: 1231" on a scraped page. */
+static int zone_and_end(const char *p, struct civil *c, int bar_ok)
 {
     const char *q = p;
 
@@ -258,6 +261,8 @@ static int zone_and_end(const char *p, struct civil *c)
     if (zone(&q, &c->off))
         p = q;
     opt_space(&p);
+    if (bar_ok && *p == '|')
+        return 1;
     if (*p == '(') {
         const char *e = p + 1 + strcspn(p + 1, "()");
         if (*e != ')' || e[1] != '\0')
@@ -290,7 +295,7 @@ static int form_rfc3339(const char *p, struct civil *c)
         for (p++; IS_DIGIT(*p); p++)
             ;
     }
-    return zone_and_end(p, c);
+    return zone_and_end(p, c, 0);
 }
 
 /* RFC 822/1123/2822: [Fri[,]] 9 Oct 2026 [04:00[:00] [zone]] [(comment)]. */
@@ -307,7 +312,168 @@ static int form_rfc822(const char *p, struct civil *c)
         return 1;
     if (!ch(&p, ' ') || !clock_hms(&p, c))
         return 0;
-    return zone_and_end(p, c);
+    return zone_and_end(p, c, 0);
+}
+
+/* AM/PM after a 12-hour clock; SA and CH (sáng, chiều) are the designators
+ * of Vietnamese Windows, only taken in Vietnamese forms. A 12-hour clock
+ * that reads 0 or 13+ makes the time invalid (h = 99), not a 24-hour one. */
+static int meridiem(const char **pp, struct civil *c, int vn)
+{
+    static const char *const w[] = {"am", "a.m.", "sa", "pm", "p.m.", "ch",
+                                    NULL};
+    const char *p = *pp;
+    int i = word_of(&p, w);
+
+    if (i < 0 || ((i == 2 || i == 5) && !vn))
+        return 0;
+    if (c->h < 1 || c->h > 12)
+        c->h = 99;
+    else
+        c->h = c->h % 12 + (i >= 3 ? 12 : 0);
+    *pp = p;
+    return 1;
+}
+
+/* US "M/D/YYYY h:mm[:ss] AM|PM" (Tuổi Trẻ), only with AM or PM and with
+ * nothing before it: any other d/m/y is day first. */
+static int form_us(const char *p, struct civil *c)
+{
+    if (!num(&p, 1, 2, &c->mo) || !ch(&p, '/') || !num(&p, 1, 2, &c->d) ||
+        !ch(&p, '/') || !num(&p, 4, 4, &c->y) || !ch(&p, ' ') ||
+        !clock_hms(&p, c) || !ch(&p, ' ') || !meridiem(&p, c, 0))
+        return 0;
+    return zone_and_end(p, c, 0);
+}
+
+/* A Vietnamese weekday: Thứ hai..Thứ bảy, Thứ 2..Thứ 7, Chủ nhật, T2..T7,
+ * CN. Never checked against the date: sites get it wrong. */
+static int vn_weekday(const char **pp)
+{
+    static const char *const thu[] = {
+        "hai", "ba", "tư", "năm", "sáu", "bảy", "bẩy",
+        "2", "3", "4", "5", "6", "7", NULL};
+    static const char *const other[] = {
+        "chủ nhật", "cn", "t2", "t3", "t4", "t5", "t6", "t7", NULL};
+    const char *p = *pp;
+
+    if (lit(&p, "thứ")) {
+        opt_space(&p);
+        if (word_of(&p, thu) < 0)
+            return 0;
+        *pp = p;
+        return 1;
+    }
+    return word_of(pp, other) >= 0;
+}
+
+/* What may stand before a Vietnamese date: weekdays, "Ngày đăng", "Đăng
+ * ngày:", "Cập nhật:", "lúc", and separators, in any order. */
+static const char *vn_prefix(const char *p)
+{
+    static const char *const w[] = {"ngày", "đăng", "cập nhật", "lúc", "vào",
+                                    NULL};
+
+    for (;;) {
+        if (*p == ' ' || *p == ',' || *p == '-' || *p == '|' || *p == ':')
+            p++;
+        else if (!vn_weekday(&p) && !english_weekday(&p) &&
+                 word_of(&p, w) < 0)
+            return p;
+    }
+}
+
+/* Between a date and a time, either way round: ", ", " - ", " | ",
+ * " lúc ", " ngày ". */
+static int vn_sep(const char **pp)
+{
+    static const char *const w[] = {"lúc", "ngày", "vào", NULL};
+    const char *p = *pp;
+
+    for (;;) {
+        if (*p == ' ' || *p == ',' || *p == '-' || *p == '|')
+            p++;
+        else if (word_of(&p, w) < 0)
+            break;
+    }
+    if (p == *pp)
+        return 0;
+    *pp = p;
+    return 1;
+}
+
+/* d/m/yyyy, d-m-yyyy, d.m.yyyy (always day first), yyyy/m/d, or
+ * "d tháng m năm yyyy". A 2-digit year is refused: 09/12/22 is too easily
+ * something else. */
+static int vn_date(const char **pp, struct civil *c)
+{
+    const char *p = *pp;
+    char sep;
+
+    if (num(&p, 4, 4, &c->y)) {
+        sep = *p++;
+        if ((sep != '/' && sep != '-' && sep != '.') ||
+            !num(&p, 1, 2, &c->mo) || !ch(&p, sep) || !num(&p, 1, 2, &c->d))
+            return 0;
+    } else if (!num(&p, 1, 2, &c->d)) {
+        return 0;
+    } else if (*p == '/' || *p == '-' || *p == '.') {
+        sep = *p++;
+        if (!num(&p, 1, 2, &c->mo) || !ch(&p, sep) || !num(&p, 4, 4, &c->y))
+            return 0;
+    } else {
+        if (!ch(&p, ' ') || !lit(&p, "tháng") || !ch(&p, ' ') ||
+            !num(&p, 1, 2, &c->mo))
+            return 0;
+        ch(&p, ',');
+        if (!ch(&p, ' ') || !lit(&p, "năm") || !ch(&p, ' ') ||
+            !num(&p, 4, 4, &c->y))
+            return 0;
+    }
+    *pp = p;
+    return 1;
+}
+
+/* h:mm[:ss] or 10h22, then an optional AM/PM. */
+static int vn_time(const char **pp, struct civil *c)
+{
+    const char *p = *pp, *q;
+
+    if (!clock_hms(&p, c)) {
+        if (!num(&p, 1, 2, &c->h) || !ch(&p, 'h') || !num(&p, 2, 2, &c->mi))
+            return 0;
+        c->s = 0;
+    }
+    q = p;
+    opt_space(&q);
+    if (meridiem(&q, c, 1))
+        p = q;
+    *pp = p;
+    return 1;
+}
+
+/* Vietnamese, day first: [prefix] date [sep time] or [prefix] time sep
+ * date, then an optional zone ("GMT+7") and comment. */
+static int form_vn(const char *p, struct civil *c)
+{
+    struct civil t;
+    const char *q;
+    int timed = 1;
+
+    p = vn_prefix(p);
+    if (vn_date(&p, c)) {
+        t = *c;
+        q = p;
+        if (vn_sep(&q) && vn_time(&q, &t)) {
+            *c = t;
+            p = q;
+        } else {
+            timed = 0;
+        }
+    } else if (!vn_time(&p, c) || !vn_sep(&p) || !vn_date(&p, c)) {
+        return 0;
+    }
+    return zone_and_end(p, c, timed);
 }
 
 int date_parse(const char *s, size_t n, int64_t *out)
@@ -315,7 +481,7 @@ int date_parse(const char *s, size_t n, int64_t *out)
     static const unsigned char mdays[12] = {31, 29, 31, 30, 31, 30,
                                             31, 31, 30, 31, 30, 31};
     static int (*const form[])(const char *, struct civil *) = {
-        form_rfc3339, form_rfc822};
+        form_rfc3339, form_rfc822, form_us, form_vn};
     char buf[DATE_FOLD_MAX];
     struct civil c;
     size_t i;
