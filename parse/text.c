@@ -361,9 +361,6 @@ static size_t html_markup(const unsigned char *p, const unsigned char *end,
             q = find_str(p + 4, end, "-->");
             return q ? (size_t)(q + 3 - p) : n;
         }
-        /* Keep a CDATA section's text: drop just the brackets. */
-        if (n >= 9 && memcmp(p + 2, "[CDATA[", 7) == 0)
-            return 9;
     }
     if (p[1] == '!' || p[1] == '?') {
         gt = memchr(p + 2, '>', n - 2);
@@ -460,20 +457,16 @@ static inline void put_cp(struct out *o, uint32_t cp)
     o->len += utf8_encode(cp, o->data + o->len);
 }
 
-/* Cut the clean text s (len bytes) to at most max, preferring to end at a
- * space within the last 32 bytes, and never on a space. */
+/* Cut the clean text s (len > max bytes) to at most max, preferring to
+ * end before a space within the last 32 bytes. Spaces are single and never
+ * lead, so a cut found without a space there does not end in one. */
 static size_t cut_words(const char *s, size_t len, size_t max)
 {
     size_t cut = text_utf8_cut(s, len, max), i;
 
-    for (i = cut; i > 0 && cut - i <= 32; i--) {
-        if (s[i] == ' ') {
-            cut = i;
-            break;
-        }
-    }
-    while (cut > 0 && s[cut - 1] == ' ')
-        cut--;
+    for (i = cut; i > 0 && cut - i <= 32; i--)
+        if (s[i] == ' ')
+            return i;
     return cut;
 }
 
@@ -481,7 +474,7 @@ static char *clean(const char *s, size_t n, size_t max, int html)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
     struct out o;
-    size_t limit, cap;
+    size_t limit, cap, cdata = 0;
 
     /* Every input byte gives at most 3 output bytes (an invalid byte
      * becomes U+FFFD). Past 4*max bytes before NFC the rest cannot reach
@@ -501,7 +494,7 @@ static char *clean(const char *s, size_t n, size_t max, int html)
         uint32_t cp;
         size_t k;
 
-        if (c >= 0x20 && c < 0x7F && c != '<' && c != '&') {
+        if (c >= 0x20 && c < 0x7F && c != '<' && c != '&' && c != ']') {
             if (c == ' ') {
                 if (o.len)
                     o.space = 1;
@@ -517,6 +510,13 @@ static char *clean(const char *s, size_t n, size_t max, int html)
         }
         if (c == '<' && html) {
             int block;
+            /* CDATA left inside the text (a feed that wrapped it twice):
+             * keep the section's text, drop the brackets. */
+            if ((size_t)(end - p) >= 9 && memcmp(p, "<![CDATA[", 9) == 0) {
+                cdata++;
+                p += 9;
+                continue;
+            }
             k = html_markup(p, end, &block);
             if (k) {
                 if (block && o.len)
@@ -524,6 +524,11 @@ static char *clean(const char *s, size_t n, size_t max, int html)
                 p += k;
                 continue;
             }
+        } else if (c == ']' && cdata && (size_t)(end - p) >= 3
+                   && p[1] == ']' && p[2] == '>') {
+            cdata--;
+            p += 3;
+            continue;
         } else if (c == '&') {
             k = entity_ref(p, (size_t)(end - p), &cp);
             if (k) {
