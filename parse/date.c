@@ -45,8 +45,8 @@ static void lower_utf8(unsigned char *c, size_t len)
         c[1] |= 1;
     else if (len == 2 && c[0] == 0xc6 && (c[1] == 0xa0 || c[1] == 0xaf))
         c[1]++;
-    else if (len == 3 && c[0] == 0xe1 &&
-             ((c[1] == 0xba && c[2] >= 0xa0) || (c[1] == 0xbb && c[2] <= 0xb9)))
+    else if (len == 3 && c[0] == 0xe1 && ((c[1] == 0xba && c[2] >= 0xa0) ||
+                                          (c[1] == 0xbb && c[2] <= 0xb9)))
         c[2] |= 1;
 }
 
@@ -66,6 +66,11 @@ static int fold(const char *s, size_t n, char *buf, size_t size)
         }
         if (u[i] == 0)
             return -1;
+        if (u[i] < 0x80 && !pend && o + 2 <= size) {
+            buf[o++] = (char)TO_LOWER(u[i]);
+            i++;
+            continue;
+        }
         w = u[i] < 0xc0 ? 1 : u[i] < 0xe0 ? 2 : u[i] < 0xf0 ? 3 : 4;
         if (w > n - i)
             w = n - i;
@@ -104,8 +109,11 @@ static int num(const char **pp, int min, int max, int *v)
 
 static int lit(const char **pp, const char *w)
 {
-    size_t k = strlen(w);
+    size_t k;
 
+    if (**pp != *w) /* most tries fail here: keep them cheap */
+        return 0;
+    k = strlen(w);
     if (strncmp(*pp, w, k) != 0)
         return 0;
     *pp += k;
