@@ -24,6 +24,14 @@
 #define LIMIT_CONTENT_BYTES     (256u * 1024)
 /* Categories kept per item. */
 #define LIMIT_CATEGORIES        32
+/* Raw text (markup and entities included) gathered for one field of a feed
+ * before it is cleaned: a 10 MB description must not cost 10 MB per copy,
+ * and 1 MiB leaves far more than the cleaned limits above need. */
+#define LIMIT_FIELD_RAW_BYTES   (1024u * 1024)
+/* Element nesting accepted in a feed. Real feeds nest under 30 deep (XHTML
+ * content included); deeper documents are refused as hostile before
+ * libxml2's own limit of 256 halts the parser. */
+#define LIMIT_XML_DEPTH         200
 
 /* Network, per feed (DESIGN.md "Limits"). */
 #define LIMIT_CONNECT_TIMEOUT_S 10
@@ -32,8 +40,22 @@
 /* Abort a transfer slower than this many bytes/s for LOW_SPEED_TIME s. */
 #define LIMIT_LOW_SPEED_BYTES   100
 #define LIMIT_LOW_SPEED_TIME_S  15
+/* Response header values kept (ETag, Last-Modified, Content-Type,
+ * Retry-After); a longer one is ignored, because ETag and Last-Modified go
+ * into the store and back to the server. Real ones are under 100 bytes. */
+#define LIMIT_HEADER_VALUE_BYTES 1024
+/* Transfers at once per scheme://host:port: a browser's politeness (6), so
+ * a small provincial site never sees more than one visitor would open. */
+#define LIMIT_HOST_CONNECTIONS  6
+/* Transfers (and connections) at once in total: enough to hide latency for
+ * a thousand feeds, few enough for file descriptors and memory (each one
+ * may hold up to LIMIT_BODY_BYTES). */
+#define LIMIT_FETCH_PARALLEL    64
 
 /* Longest config line; longer ones are an error, not silently cut. */
 #define LIMIT_CONFIG_LINE       4096
+/* Largest config file read: a thousand feeds and subscribers take well
+ * under 1 MiB; a bigger file is a mistake (-c pointing at the database). */
+#define LIMIT_CONFIG_BYTES      (4u * 1024 * 1024)
 
 #endif

@@ -1,0 +1,81 @@
+/* feed_json.c - a parsed feed as the JSON object of DESIGN.md ("bantin parse"). */
+#include "feed.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse/text.h"
+#include "util/util.h"
+
+/* A JSON string, or null for NULL. Strings from the parser are valid
+ * UTF-8; should one not be, it is repaired rather than lost. */
+static json_t *str(const char *s)
+{
+    if (!s)
+        return json_null();
+    json_t *j = json_string(s);
+    if (!j) {
+        char *fixed = text_nfc(s, strlen(s));
+        j = json_string(fixed);
+        free(fixed);
+    }
+    return j ? j : json_null();
+}
+
+static json_t *when(int64_t t)
+{
+    if (t == TIME_NONE)
+        return json_null();
+    char buf[32];
+    time_format_utc(t, buf, sizeof buf);
+    return json_string(buf);
+}
+
+static const char *kind_name(enum feed_kind k)
+{
+    switch (k) {
+    case FEED_RDF: return "rdf";
+    case FEED_ATOM: return "atom";
+    default: return "rss";
+    }
+}
+
+int feed_json_write(const struct feed *f, FILE *out)
+{
+    json_t *root = json_object();
+    json_t *feed = json_object();
+    json_object_set_new(feed, "title", str(f->title));
+    json_object_set_new(feed, "link", str(f->link));
+    json_object_set_new(feed, "kind", json_string(kind_name(f->kind)));
+    if (f->degraded)
+        json_object_set_new(feed, "degraded", json_true());
+    json_object_set_new(root, "feed", feed);
+
+    json_t *items = json_array();
+    for (size_t i = 0; i < f->nitems; i++) {
+        const struct feed_item *it = &f->items[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "id", str(it->id));
+        json_object_set_new(o, "title", str(it->title));
+        json_object_set_new(o, "link", str(it->link));
+        json_object_set_new(o, "published", when(it->published));
+        json_object_set_new(o, "updated", when(it->updated));
+        json_object_set_new(o, "author", str(it->author));
+        json_object_set_new(o, "summary", str(it->summary));
+        json_object_set_new(o, "content", str(it->content));
+        json_t *cats = json_array();
+        for (size_t j = 0; j < it->ncategories; j++)
+            json_array_append_new(cats, str(it->categories[j]));
+        json_object_set_new(o, "categories", cats);
+        json_array_append_new(items, o);
+    }
+    json_object_set_new(root, "items", items);
+
+    /* compact and one line: the output is for programs and pipes */
+    int rc = json_dumpf(root, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (rc != 0 || fputc('\n', out) == EOF || ferror(out))
+        return -1;
+    return 0;
+}
