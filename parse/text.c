@@ -273,22 +273,32 @@ char *text_decode_entities(const char *s, size_t n)
 
 /* ---- Tags ------------------------------------------------------------- */
 
-/* Elements that separate words when rendered: they become a space. */
-static int is_block(const char *name)
+/* Elements that separate words when rendered: they become a space. A
+ * switch, because descriptions are mostly tags (VnExpress: <a><img></a>
+ * </br> before every summary) and strcmp over a list showed in profiles. */
+static int is_block(const char *nm, size_t k)
 {
-    static const char *const block[] = {
-        "address", "article", "aside", "blockquote", "br", "caption",
-        "dd", "div", "dl", "dt", "figcaption", "figure", "footer",
-        "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
-        "nav", "ol", "p", "pre", "section", "table", "tbody", "td",
-        "tfoot", "th", "thead", "tr", "ul",
-    };
-    size_t i;
-
-    for (i = 0; i < sizeof block / sizeof block[0]; i++)
-        if (strcmp(name, block[i]) == 0)
-            return 1;
-    return 0;
+#define IS(lit) (k == sizeof(lit) - 1 && memcmp(nm, lit, k) == 0)
+    switch (nm[0]) {
+    case 'a': return IS("address") || IS("article") || IS("aside");
+    case 'b': return IS("br") || IS("blockquote");
+    case 'c': return IS("caption");
+    case 'd': return IS("div") || IS("dd") || IS("dl") || IS("dt");
+    case 'f': return IS("figcaption") || IS("figure") || IS("footer");
+    case 'h': return (k == 2 && nm[1] >= '1' && nm[1] <= '6') || IS("hr")
+                     || IS("header");
+    case 'l': return IS("li");
+    case 'm': return IS("main");
+    case 'n': return IS("nav");
+    case 'o': return IS("ol");
+    case 'p': return IS("p") || IS("pre");
+    case 's': return IS("section");
+    case 't': return IS("td") || IS("tr") || IS("th") || IS("table")
+                     || IS("tbody") || IS("thead") || IS("tfoot");
+    case 'u': return IS("ul");
+    default: return 0;
+    }
+#undef IS
 }
 
 static const unsigned char *find_str(const unsigned char *p,
@@ -389,12 +399,13 @@ static size_t html_markup(const unsigned char *p, const unsigned char *end,
         return 0;
     if (toolong)
         return (size_t)(gt + 1 - p);
-    *block = is_block(name);
+    *block = is_block(name, k);
     if (!closing && gt[-1] != '/'
-        && (!strcmp(name, "script") || !strcmp(name, "style"))) {
+        && ((k == 6 && !memcmp(name, "script", 6))
+            || (k == 5 && !memcmp(name, "style", 5)))) {
         /* Raw text up to "</script" in any case; unterminated: the rest. */
         const unsigned char *r = gt + 1;
-        size_t nk = strlen(name);
+        size_t nk = k;
         while ((r = memchr(r, '<', (size_t)(end - r))) != NULL) {
             if ((size_t)(end - r) >= nk + 2 && r[1] == '/'
                 && ascii_ncasecmp((const char *)r + 2, name, nk) == 0) {
@@ -613,7 +624,7 @@ struct cps {
     size_t len, cap;
 };
 
-static void cps_push(struct cps *c, utf8proc_int32_t cp)
+static inline void cps_push(struct cps *c, utf8proc_int32_t cp)
 {
     if (c->len + 1 >= c->cap) {   /* keep one slot for utf8proc_reencode */
         c->cap = c->cap ? 2 * c->cap : 64;
@@ -654,11 +665,64 @@ static int tone_digit(utf8proc_int32_t cp)
     }
 }
 
-static int in_syllable(utf8proc_int32_t cp)
+static inline int in_syllable(utf8proc_int32_t cp)
 {
-    utf8proc_category_t cat = utf8proc_category(cp);
+    utf8proc_category_t cat;
+
+    if (cp < 0x80)
+        return IS_ALPHA(cp) || IS_DIGIT(cp);
+    cat = utf8proc_category(cp);
 
     return (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_NO);
+}
+
+/* The compositions left in a key of Vietnamese once the tones are gone:
+ * â ê ô ă ơ ư (lower case, the key is case-folded). 0: none of these. */
+static inline utf8proc_int32_t vn_compose(utf8proc_int32_t base,
+                                          utf8proc_int32_t mark)
+{
+    switch (mark) {
+    case 0x302:
+        return base == 'a' ? 0xE2 : base == 'e' ? 0xEA : base == 'o' ? 0xF4 : 0;
+    case 0x306:
+        return base == 'a' ? 0x103 : 0;
+    case 0x31B:
+        return base == 'o' ? 0x1A1 : base == 'u' ? 0x1B0 : 0;
+    default:
+        return 0;
+    }
+}
+
+/* NFC-encode the key in c to UTF-8 in place, without utf8proc, when the
+ * only compositions it needs are a single shape mark right after its
+ * base letter: then composing them pairwise is what NFC does. Returns 0,
+ * touching nothing, when some other code point needs the real thing. */
+static int quick_compose(struct cps *c)
+{
+    utf8proc_int32_t *v = c->v;
+    size_t i, n = c->len;
+    char *o = (char *)v;
+
+    for (i = 0; i < n; i++) {
+        if (nfc_safe((uint32_t)v[i]))
+            continue;
+        /* A second mark fails here on its own turn: its predecessor, a
+         * mark, is no base. */
+        if (i == 0 || !vn_compose(v[i - 1], v[i]))
+            return 0;
+    }
+    /* Each code point read gives at most 4 bytes, written at or before
+     * its own slot: the encoding can overwrite the array as it goes. */
+    for (i = 0; i < n; i++) {
+        utf8proc_int32_t cp = v[i], comp;
+        if (i + 1 < n && (comp = vn_compose(cp, v[i + 1])) != 0) {
+            cp = comp;
+            i++;
+        }
+        o += utf8_encode((uint32_t)cp, o);
+    }
+    *o = '\0';
+    return 1;
 }
 
 static char *ascii_key(const char *s, size_t n)
@@ -694,6 +758,10 @@ char *text_match_key(const char *s, size_t n)
         ;
     if (i == n)
         return ascii_key(s, n);
+    /* One allocation for the usual text: decomposition seldom gives more
+     * code points than the UTF-8 had bytes. */
+    c.cap = n + 16;
+    c.v = xmalloc(c.cap * sizeof c.v[0]);
 
     while (p < end) {
         utf8proc_int32_t d[32];
@@ -703,12 +771,17 @@ char *text_match_key(const char *s, size_t n)
         uint32_t cp = utf8_decode(p, (size_t)(end - p), &k);
 
         p += k;
-        nd = utf8proc_decompose_char((utf8proc_int32_t)cp, d, 32,
-                                     UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD,
-                                     &bc);
-        if (nd < 1 || nd > 32) {
-            d[0] = (utf8proc_int32_t)cp;
+        if (cp < 0x80) {    /* most of a Vietnamese text: skip utf8proc */
+            d[0] = (utf8proc_int32_t)TO_LOWER(cp);
             nd = 1;
+        } else {
+            nd = utf8proc_decompose_char((utf8proc_int32_t)cp, d, 32,
+                                         UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD,
+                                         &bc);
+            if (nd < 1 || nd > 32) {
+                d[0] = (utf8proc_int32_t)cp;
+                nd = 1;
+            }
         }
         for (j = 0; j < nd; j++) {
             int t;
@@ -730,8 +803,9 @@ char *text_match_key(const char *s, size_t n)
                 syl_start = c.len;
                 has = 1;
             }
-            cps_push_mark(&c, d[j],
-                          utf8proc_get_property(d[j])->combining_class,
+            /* Nothing below U+0300 combines. */
+            cps_push_mark(&c, d[j], d[j] < 0x300 ? 0
+                          : utf8proc_get_property(d[j])->combining_class,
                           syl_start);
         }
     }
@@ -741,11 +815,13 @@ char *text_match_key(const char *s, size_t n)
         free(c.v);
         return xstrdup("");
     }
+    if (quick_compose(&c))
+        return xrealloc(c.v, strlen((char *)c.v) + 1);
     m = utf8proc_reencode(c.v, (utf8proc_ssize_t)c.len,
                           UTF8PROC_STABLE | UTF8PROC_COMPOSE);
     if (m < 0) {
         free(c.v);
         return xstrdup("");
     }
-    return (char *)c.v;
+    return xrealloc(c.v, (size_t)m + 1);
 }

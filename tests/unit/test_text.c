@@ -165,8 +165,90 @@ static void test_key_exact(void **state)
     /* Canonically equivalent mark orders give one key. */
     check_key("o" CIRC HORN "x", "\xc6\xa1" CIRC "x");    /* ơ + U+0302 */
     check_key("o" HORN CIRC "x", "\xc6\xa1" CIRC "x");
+    check_key("a\xcc\x86" CIRC "y", "\xc4\x83" CIRC "y");    /* ă + U+0302 */
     check_key("ab\xff" "cd", "ab cd");          /* U+FFFD separates */
+    /* Letters that recompose outside Vietnamese: Cyrillic й, Hangul. */
+    check_key("Йод", "йод");
+    check_key("한국어", "한국어");
     check_key("ab\xc2\xa0" "cd\tef", "ab cd ef");
+}
+
+/* The key of one letter computed the slow, obvious way: utf8proc's
+ * NFD + case folding of the whole string, tones taken out, utf8proc NFC. */
+static char *reference_key(const char *letter)
+{
+    utf8proc_uint8_t *nfd = NULL, *nfc = NULL;
+    utf8proc_int32_t cp;
+    char *out, *o, tone = 0;
+    const utf8proc_uint8_t *p;
+    utf8proc_ssize_t k;
+
+    assert_true(utf8proc_map((const utf8proc_uint8_t *)letter, 0, &nfd,
+                             UTF8PROC_NULLTERM | UTF8PROC_STABLE
+                             | UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD) > 0);
+    out = o = calloc(1, strlen((char *)nfd) + 2);
+    assert_non_null(out);
+    for (p = nfd; *p; p += k) {
+        k = utf8proc_iterate(p, -1, &cp);
+        assert_true(k > 0);
+        switch (cp) {
+        case 0x301: if (!tone) tone = '1'; continue;
+        case 0x300: if (!tone) tone = '2'; continue;
+        case 0x309: if (!tone) tone = '3'; continue;
+        case 0x303: if (!tone) tone = '4'; continue;
+        case 0x323: if (!tone) tone = '5'; continue;
+        }
+        memcpy(o, p, (size_t)k);
+        o += k;
+    }
+    *o = '\0';
+    free(nfd);
+    if (out[0] == '\0')
+        return out;     /* a bare tone mark: no syllable */
+    nfc = utf8proc_NFC((const utf8proc_uint8_t *)out);
+    free(out);
+    out = calloc(1, strlen((char *)nfc) + 2);
+    assert_non_null(out);
+    memcpy(out, nfc, strlen((char *)nfc));
+    out[strlen(out)] = tone;
+    free(nfc);
+    return out;
+}
+
+/* Every letter of the Latin blocks Vietnamese is written in, upper and
+ * lower case, precomposed: the key must match the reference. */
+static void test_key_letters_reference(void **state)
+{
+    static const utf8proc_int32_t ranges[][2] = {
+        { 0x41, 0x5A }, { 0xC0, 0x24F }, { 0x1E00, 0x1EFF },
+    };
+    size_t r;
+    int checked = 0;
+
+    (void)state;
+    for (r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+        utf8proc_int32_t cp;
+        for (cp = ranges[r][0]; cp <= ranges[r][1]; cp++) {
+            utf8proc_uint8_t enc[8];
+            utf8proc_category_t cat = utf8proc_category(cp);
+            char *want, *got;
+            utf8proc_ssize_t k;
+
+            if (cat != UTF8PROC_CATEGORY_LU && cat != UTF8PROC_CATEGORY_LL)
+                continue;
+            k = utf8proc_encode_char(cp, enc);
+            enc[k] = '\0';
+            want = reference_key((char *)enc);
+            got = text_match_key((char *)enc, (size_t)k);
+            if (strcmp(want, got) != 0)
+                fail_msg("U+%04X: key \"%s\", reference \"%s\"",
+                         (unsigned)cp, got, want);
+            free(want);
+            free(got);
+            checked++;
+        }
+    }
+    assert_true(checked > 500);
 }
 
 /* ---- entities ---- */
@@ -206,6 +288,8 @@ static void test_clean_tags(void **state)
     check_clean("<ul><li>a</li><li>b</li></ul><h2>c</h2><div>d</div>", 1024,
                 "a b c d");
     check_clean("<td>1</td><td>2</td><blockquote>q</blockquote>", 1024, "1 2 q");
+    check_clean("x<h3>y</h3>z<h7>w</h7>v<hr>u<header>t</header>", 1024,
+                "x y zwv u t");
     check_clean("X<b>Y</b><i>Z</i> <span class=\"k\">W</span>", 1024, "XYZ W");
     check_clean("a<script type=\"text/javascript\">var x = '<p>' + 1;</script>b"
                 "<style>p > a { color: red }</style>c"
@@ -402,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_key_same),
         cmocka_unit_test(test_key_differ),
         cmocka_unit_test(test_key_exact),
+        cmocka_unit_test(test_key_letters_reference),
         cmocka_unit_test(test_entities),
         cmocka_unit_test(test_clean_tags),
         cmocka_unit_test(test_clean_whitespace),
