@@ -4,11 +4,13 @@
  * maps the outcome to a sysexits status (DESIGN.md "Command line"). */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
+#include "config/config.h"
 #include "parse/feed.h"
 #include "util/limits.h"
 #include "util/util.h"
@@ -19,6 +21,7 @@ static const char usage_text[] =
     "commands:\n"
     "  parse [--base URL] [--charset CS] FILE|-\n"
     "                      parse one feed document, print JSON\n"
+    "  check               validate the config; every problem as FILE:LINE: message\n"
     "\n"
     "options:\n"
     "  -c FILE             config file (default: $BANTIN_CONFIG, ./bantin.conf,\n"
@@ -29,10 +32,16 @@ static const char usage_text[] =
     "\n"
     "See bantin(1) and bantin.conf(5).\n";
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fputs("bantin: ", stderr);
-    fprintf(stderr, fmt, arg);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fputs("\ntry 'bantin --help' for more information\n", stderr);
     return EX_USAGE;
 }
@@ -45,6 +54,50 @@ static int finish_stdout(int status)
         return EX_IOERR;
     }
     return status;
+}
+
+/* The -c option, or NULL: commands resolve it with config_default_path. */
+static const char *opt_config;
+
+/* Load the config for a command. Returns 0 with *cfg filled (the caller
+ * releases it), or the exit status after printing every problem: 66 when
+ * the file cannot be read, 78 when it has problems. */
+static int load_config(struct config *cfg)
+{
+    struct config_diag diag;
+    enum config_status st = config_load(config_default_path(opt_config), cfg,
+                                        &diag);
+    int status = 0;
+    if (st == CONFIG_MISSING) {
+        fputs("bantin: ", stderr);
+        config_diag_print(&diag, stderr);
+        status = EX_NOINPUT;
+    } else if (st != CONFIG_OK) {
+        config_diag_print(&diag, stderr);
+        status = EX_CONFIG;
+    }
+    config_diag_release(&diag);
+    if (status)
+        config_release(cfg);
+    return status;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return usage_error("%s", "check: takes no arguments");
+    struct config cfg;
+    int status = load_config(&cfg);
+    if (status)
+        return status;
+    if (!msg_quiet) {
+        char *summary = config_summary(&cfg);
+        puts(summary);
+        free(summary);
+    }
+    config_release(&cfg);
+    return finish_stdout(0);
 }
 
 static int cmd_parse(int argc, char **argv)
@@ -115,6 +168,7 @@ struct command {
 
 static const struct command commands[] = {
     {"parse", cmd_parse},
+    {"check", cmd_check},
 };
 
 int main(int argc, char **argv)
@@ -137,7 +191,7 @@ int main(int argc, char **argv)
         default: return usage_error("%s", "bad option");
         }
     }
-    (void)config_path;
+    opt_config = config_path;
     if (optind >= argc)
         return usage_error("%s", "no command given");
     const char *name = argv[optind];
