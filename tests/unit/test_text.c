@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <libxml/HTMLparser.h>
 #include <utf8proc.h>
 
 #include "parse/text.h"
@@ -273,6 +274,37 @@ static void test_entities(void **state)
     check_entities("&#242", "&#242");
 }
 
+/* Every named entity libxml2 knows decodes to its code point, and the
+ * result fits the n bytes text_decode_entities allocates (ASan watches). */
+static void test_entities_whole_table(void **state)
+{
+    unsigned v;
+    int seen = 0;
+
+    (void)state;
+    for (v = 1; v < 0x10000; v++) {
+        const htmlEntityDesc *e = htmlEntityValueLookup(v);
+        char in[64], want[8], *got;
+        size_t n;
+
+        if (e == NULL)
+            continue;
+        n = strlen(e->name);
+        assert_true(n + 2 < sizeof in);
+        in[0] = '&';
+        memcpy(in + 1, e->name, n);
+        in[n + 1] = ';';
+        in[n + 2] = '\0';
+        want[utf8proc_encode_char((utf8proc_int32_t)v,
+                                  (utf8proc_uint8_t *)want)] = '\0';
+        got = text_decode_entities(in, n + 2);
+        assert_string_equal(got, want);
+        free(got);
+        seen++;
+    }
+    assert_true(seen >= 250);   /* HTML 4 has 253 */
+}
+
 /* ---- text_clean ---- */
 
 static void test_clean_tags(void **state)
@@ -488,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_key_exact),
         cmocka_unit_test(test_key_letters_reference),
         cmocka_unit_test(test_entities),
+        cmocka_unit_test(test_entities_whole_table),
         cmocka_unit_test(test_clean_tags),
         cmocka_unit_test(test_clean_whitespace),
         cmocka_unit_test(test_clean_nfc),
