@@ -99,8 +99,33 @@ static size_t clean_utf8(const char *in, size_t n, struct sink *o)
     reserve(o, n);
     while (i < n) {
         size_t run = i;
-        while (run < n && plain_ascii[s[run]])
-            run++;
+        while (run < n) {
+            unsigned c = s[run];
+            if (c < 0x80) {
+                if (!plain_ascii[c])
+                    break;
+                run++;
+                /* 8 bytes at a time while they are all in 0x20..0x7F */
+                while (run + 8 <= n) {
+                    uint64_t w;
+                    memcpy(&w, s + run, 8);
+                    if ((w | (w - 0x2020202020202020ULL)) &
+                        0x8080808080808080ULL)
+                        break;
+                    run += 8;
+                }
+            } else if (c >= 0xC2 && c <= 0xDF && run + 1 < n &&
+                       (s[run + 1] & 0xC0) == 0x80) {
+                run += 2;
+            } else if (c >= 0xE1 && c <= 0xEC && run + 2 < n &&
+                       (s[run + 1] & 0xC0) == 0x80 &&
+                       (s[run + 2] & 0xC0) == 0x80) {
+                /* Vietnamese letters with tone marks are U+1EA0..U+1EF9 */
+                run += 3;
+            } else {
+                break;
+            }
+        }
         if (run > i) {
             memcpy(o->data + o->len, s + i, run - i);
             o->len += run - i;

@@ -1147,7 +1147,7 @@ enum feed_error feed_parse(const char *doc, size_t n,
      * tree is built (the SAX handler above builds none), so the result is
      * always NULL. */
     xmlDocPtr none_doc = xmlCtxtReadMemory(
-        ctxt, cs.data + start, (int)(cs.len - start), opt->base_url, "UTF-8",
+        ctxt, cs.data + start, (int)(cs.len - start), opt->base_url, NULL,
         XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR |
         XML_PARSE_NOWARNING | XML_PARSE_RECOVER | XML_PARSE_IGNORE_ENC);
     if (none_doc)

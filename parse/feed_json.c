@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "parse/text.h"
+#include "util/buf.h"
 #include "util/util.h"
 
 /* A JSON string, or null for NULL. Strings from the parser are valid
@@ -30,6 +31,11 @@ static json_t *when(int64_t t)
     char buf[32];
     time_format_utc(t, buf, sizeof buf);
     return json_string(buf);
+}
+
+static int add_chunk(const char *s, size_t n, void *data)
+{
+    return buf_add(data, s, n);
 }
 
 static const char *kind_name(enum feed_kind k)
@@ -72,10 +78,17 @@ int feed_json_write(const struct feed *f, FILE *out)
     }
     json_object_set_new(root, "items", items);
 
-    /* compact and one line: the output is for programs and pipes */
-    int rc = json_dumpf(root, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    /* compact and one line: the output is for programs and pipes. Dumped
+     * to memory first: json_dumpf makes one stdio call per string piece. */
+    struct buf b;
+    buf_init(&b, (size_t)-1 / 2);
+    int rc = json_dump_callback(root, add_chunk, &b,
+                                JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(root);
-    if (rc != 0 || fputc('\n', out) == EOF || ferror(out))
-        return -1;
-    return 0;
+    if (rc == 0)
+        buf_addc(&b, '\n');
+    if (rc != 0 || fwrite(b.data, 1, b.len, out) != b.len || ferror(out))
+        rc = -1;
+    buf_release(&b);
+    return rc;
 }
