@@ -898,12 +898,17 @@ static void check_subscriber_topics(struct ctx *c)
             if (config_find_topic(cfg, s->topics[k]))
                 continue;
             const char *near = config_near_miss(s->topics[k], ids);
+            char hint[160] = "";
+            if (cfg->default_topics && near)
+                snprintf(hint, sizeof hint, " (not one of the default topics; "
+                         "did you mean '%s'?)", near);
+            else if (cfg->default_topics)
+                snprintf(hint, sizeof hint, " (not one of the default topics)");
+            else if (near)
+                snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
             config_diag_add(c->diag, c->topics_line[i],
-                            "subscriber '%s': unknown topic '%s'%s%s%s%s",
-                            s->email, s->topics[k],
-                            near ? " (did you mean '" : "", near ? near : "",
-                            near ? "'?)" : "",
-                            cfg->default_topics ? " among the default topics" : "");
+                            "subscriber '%s': unknown topic '%s'%s", s->email,
+                            s->topics[k], hint);
         }
     }
     free(ids);

@@ -705,8 +705,13 @@ static void test_subscriber_errors(void **state)
                  "subscriber 'a@example.vn': unknown topic 'u'");
     only_problem("[digest]\nfrom = a@example.vn\n"
                  "[subscriber \"a@example.vn\"]\ntopics = ton-giao,dan-van-keho\n", 4,
-                 "subscriber 'a@example.vn': unknown topic 'dan-van-keho' (did "
-                 "you mean 'dan-van-kheo'?) among the default topics");
+                 "subscriber 'a@example.vn': unknown topic 'dan-van-keho' (not "
+                 "one of the default topics; did you mean 'dan-van-kheo'?)");
+    only_problem("[topic \"dan-van\"]\ntitle = T\nkeywords = a\n"
+                 "[digest]\nfrom = a@example.vn\n"
+                 "[subscriber \"a@example.vn\"]\ntopics = dan-vam\n", 7,
+                 "subscriber 'a@example.vn': unknown topic 'dan-vam' (did you "
+                 "mean 'dan-van'?)");
     only_problem("[subscriber \"a@example.vn\"]\n", 1,
                  "subscribers need a sender: set 'from' in [digest]");
     only_problem("[digest]\nfrom = Bản tin <bantin at example.vn>\n"
@@ -887,8 +892,8 @@ static void test_every_problem_sorted(void **state)
     fclose(f);
     char want[2048];
     snprintf(want, sizeof want,
-             "%s:4: subscriber 'x@example.vn': unknown topic 'nope' among the "
-             "default topics\n%s:6: feed 'a': url 'gopher://a' is not http or "
+             "%s:4: subscriber 'x@example.vn': unknown topic 'nope' (not one "
+             "of the default topics)\n%s:6: feed 'a': url 'gopher://a' is not http or "
              "https\n", path, path);
     assert_memory_equal(buf, want, strlen(want));
     free(buf);
