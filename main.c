@@ -143,6 +143,8 @@ static int cmd_parse(int argc, char **argv)
     }
     if (f.degraded)
         msg_warn("%s: broken XML, read in recovery mode (%s)", name, err);
+    else if (err[0])    /* an encoding problem the parser worked around */
+        msg_warn("%s: %s", name, err);
     if (f.dropped_empty)
         msg_warn("%s: %zu item(s) with neither title nor link dropped", name,
                  f.dropped_empty);
