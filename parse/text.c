@@ -177,6 +177,31 @@ static uint32_t numeric_ref(uint32_t v)
     return v;
 }
 
+/* htmlEntityLookup compares the name with each of its 253 entries in
+ * turn; with feeds that spell every Vietnamese letter as an entity
+ * (&ocirc; &aacute; ...) that was a third of text_clean's time. A small
+ * memo of libxml2's own answers, keyed by a hash of the name, makes the
+ * repeated names one compare. The entries point into libxml2's static
+ * table. Not thread-safe, like the rest of bantin's single-threaded run. */
+static const htmlEntityDesc *entity_lookup(const char *name, size_t k)
+{
+    static const htmlEntityDesc *memo[256];
+    const htmlEntityDesc *e;
+    uint32_t h = 2166136261u;
+    size_t i;
+
+    for (i = 0; i < k; i++)
+        h = (h ^ (unsigned char)name[i]) * 16777619u;
+    h ^= h >> 16;
+    e = memo[h & 255];
+    if (e != NULL && strcmp((const char *)e->name, name) == 0)
+        return e;
+    e = htmlEntityLookup((const xmlChar *)name);
+    if (e != NULL)
+        memo[h & 255] = e;
+    return e;
+}
+
 /* s[0] is '&'. If s starts a complete character reference ("&name;",
  * "&#242;", "&#x1EC7;", the ';' required) returns its length and sets
  * *cp; otherwise returns 0 and the '&' is literal text. */
@@ -232,7 +257,7 @@ static size_t entity_ref(const unsigned char *s, size_t n, uint32_t *cp)
         }
         return i + 1;
     }
-    e = htmlEntityLookup((const xmlChar *)name);
+    e = entity_lookup(name, k);
     if (e == NULL)
         return 0;
     *cp = e->value;
