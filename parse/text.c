@@ -818,7 +818,10 @@ char *text_match_key(const char *s, size_t n)
             }
             t = tone_digit(d[j]);
             if (t) {
-                if (!tone)      /* a second tone mark is a typo: first wins */
+                /* Two tones are a typo. Keep the lower digit, not the
+                 * first: canonical reordering moves U+0323 before the
+                 * others, so "first" would differ between NFC and NFD. */
+                if (!tone || t < tone)
                     tone = t;
                 continue;
             }

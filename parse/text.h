@@ -51,7 +51,7 @@ size_t text_utf8_cut(const char *s, size_t n, size_t max);
  * and NFC input give one key, while "hoà"/"hoa" and "quý"/"quy" stay
  * distinct. Vowel-shape marks (ă â ê ô ơ ư) and đ are kept. Syllables are
  * runs of letters, marks and digits (Unicode L*, M*, N*); a syllable with
- * two tone marks keeps the first.
+ * two tone marks (a typo) keeps the lower digit.
  * Returns a malloc'd string (caller frees); never NULL. */
 char *text_match_key(const char *s, size_t n);
 

@@ -162,7 +162,11 @@ static void test_key_exact(void **state)
     check_key("", "");
     check_key("!!! --- ...", "");
     check_key(ACUTE, "");                       /* a tone with no letter */
-    check_key("ho" ACUTE "a" GRAVE, "hoa1");    /* two tones: the first */
+    /* Two tones: the lower digit, whatever the order of the marks. */
+    check_key("ho" ACUTE "a" GRAVE, "hoa1");
+    check_key("ho" GRAVE "a" ACUTE, "hoa1");
+    check_key("hòa" DOTB, "hoa2");
+    check_key("ho" DOTB "a" GRAVE, "hoa2");
     /* Canonically equivalent mark orders give one key. */
     check_key("o" CIRC HORN "x", "\xc6\xa1" CIRC "x");    /* ơ + U+0302 */
     check_key("o" HORN CIRC "x", "\xc6\xa1" CIRC "x");
@@ -180,7 +184,7 @@ static char *reference_key(const char *letter)
 {
     utf8proc_uint8_t *nfd = NULL, *nfc = NULL;
     utf8proc_int32_t cp;
-    char *out, *o, tone = 0;
+    char *out, *o, tone = 0, t;
     const utf8proc_uint8_t *p;
     utf8proc_ssize_t k;
 
@@ -192,12 +196,12 @@ static char *reference_key(const char *letter)
     for (p = nfd; *p; p += k) {
         k = utf8proc_iterate(p, -1, &cp);
         assert_true(k > 0);
-        switch (cp) {
-        case 0x301: if (!tone) tone = '1'; continue;
-        case 0x300: if (!tone) tone = '2'; continue;
-        case 0x309: if (!tone) tone = '3'; continue;
-        case 0x303: if (!tone) tone = '4'; continue;
-        case 0x323: if (!tone) tone = '5'; continue;
+        t = cp == 0x301 ? '1' : cp == 0x300 ? '2' : cp == 0x309 ? '3'
+            : cp == 0x303 ? '4' : cp == 0x323 ? '5' : 0;
+        if (t) {
+            if (!tone || t < tone)  /* two tones: the lower digit */
+                tone = t;
+            continue;
         }
         memcpy(o, p, (size_t)k);
         o += k;
@@ -512,6 +516,114 @@ static void test_nfc_quick_check_exhaustive(void **state)
     }
 }
 
+/* ---- properties over random texts ---- */
+
+/* Fragments the random texts are built from: Vietnamese in both forms,
+ * loose marks, markup, entities, broken UTF-8, controls, spaces. */
+static const char *const frag[] = {
+    "a", "o", "u", "y", "e", "q", "D", "ệ", "Ư", "đ", "Ủ", "hoà", "hòa",
+    CIRC, DOTB, ACUTE, GRAVE, HORN, TILDE, HOOK, " ", "  ", "\t", "\n",
+    "\xc2\xa0", "\xe3\x80\x80", "<p>", "</p>", "<br/>", "<b>", "<", ">",
+    "&", ";", "#", "&amp;", "&#242;", "&#x1EC7;", "&ocirc;", "&nbsp;",
+    "&#0;", "&#150;", "\xff", "\xe1\xbb", "\xc0", "\x80", "<!--", "-->",
+    "<script>", "</script>", "<![CDATA[", "]]>", "\"", "'", "=", "\x01",
+    "\x7f", "\xc2\x85", "\xef\xbb\xbf", "한", "\xe1\x84\x80",
+    "\xe1\x85\xa1", "1", "-", ".", "“", "\xcc\x94", "\xd0\xb8",
+};
+
+static uint32_t rng_state = 12345;
+
+static uint32_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+
+static size_t random_text(char *buf, size_t size)
+{
+    size_t len = 0, i, count = rng() % 40;
+
+    for (i = 0; i < count; i++) {
+        const char *f = frag[rng() % (sizeof frag / sizeof frag[0])];
+        size_t k = strlen(f);
+        if (len + k >= size)
+            break;
+        memcpy(buf + len, f, k);
+        len += k;
+    }
+    if (rng() % 8 == 0 && len + 1 < size)
+        buf[len++] = '\0';     /* an embedded NUL */
+    buf[len] = '\0';
+    return len;
+}
+
+static void assert_tidy(const char *s)
+{
+    size_t n = strlen(s), i;
+
+    assert_valid_utf8(s, n);
+    if (n == 0)
+        return;
+    assert_true(s[0] != ' ' && s[n - 1] != ' ');
+    assert_null(strstr(s, "  "));
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        assert_true(c >= 0x20 && c != 0x7f);
+        if (c == 0xc2 && i + 1 < n)
+            assert_true((unsigned char)s[i + 1] >= 0xa1);  /* no C1, NBSP */
+    }
+}
+
+static void test_properties_random(void **state)
+{
+    char in[512];
+    int iter;
+
+    (void)state;
+    for (iter = 0; iter < 20000; iter++) {
+        size_t n = random_text(in, sizeof in);
+        size_t max = rng() % 3 ? rng() % 64 : 1024;
+        char *c = text_clean(in, n, max);
+        char *pl = text_clean_plain(in, n, max);
+        char *nfc = text_nfc(in, n);
+        char *k = text_match_key(in, n);
+        char *k2, *k3;
+        utf8proc_uint8_t *re, *nfd;
+
+        /* Clean text: bounded, tidy, NFC. */
+        assert_true(strlen(c) <= max && strlen(pl) <= max);
+        assert_tidy(c);
+        assert_tidy(pl);
+        re = utf8proc_NFC((const utf8proc_uint8_t *)c);
+        assert_string_equal((char *)re, c);
+        free(re);
+        /* text_nfc: valid, and a fixed point of utf8proc's NFC. */
+        assert_valid_utf8(nfc, strlen(nfc));
+        re = utf8proc_NFC((const utf8proc_uint8_t *)nfc);
+        assert_string_equal((char *)re, nfc);
+        free(re);
+        /* Keys: tidy, stable under re-keying, under NFC and under NFD. */
+        assert_tidy(k);
+        k2 = text_match_key(k, strlen(k));
+        assert_string_equal(k2, k);
+        free(k2);
+        k3 = text_match_key(nfc, strlen(nfc));
+        assert_string_equal(k3, k);
+        free(k3);
+        nfd = utf8proc_NFD((const utf8proc_uint8_t *)nfc);
+        k3 = text_match_key((char *)nfd, strlen((char *)nfd));
+        assert_string_equal(k3, k);
+        free(k3);
+        free(nfd);
+        free(c);
+        free(pl);
+        free(nfc);
+        free(k);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -529,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_clean_plain),
         cmocka_unit_test(test_nfc),
         cmocka_unit_test(test_nfc_quick_check_exhaustive),
+        cmocka_unit_test(test_properties_random),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
