@@ -238,7 +238,7 @@ static void cap_add_escaped(struct buf *b, const char *s, size_t n, int attr)
     for (; i < n; i++) {
         const char *esc;
         switch (s[i]) {
-        case '&': esc = attr ? NULL : "&amp;"; break;
+        case '&': esc = "&amp;"; break;
         case '<': esc = "&lt;"; break;
         case '>': esc = "&gt;"; break;
         case '"': esc = attr ? "&quot;" : NULL; break;
@@ -732,13 +732,13 @@ static void markup_start(struct state *st, const xmlChar *local, int nb,
     cap_add(b, (const char *)local, strlen((const char *)local));
     for (int i = 0; i < nb; i++) {
         const char *name = (const char *)attrs[5 * i];
-        const char *v = (const char *)attrs[5 * i + 3];
-        size_t vn = (size_t)((const char *)attrs[5 * i + 4] - v);
+        char *v = attr_value(attrs, i);
         cap_add(b, " ", 1);
         cap_add(b, name, strlen(name));
         cap_add(b, "=\"", 2);
-        cap_add_escaped(b, v, vn, 1);
+        cap_add_escaped(b, v, strlen(v), 1);
         cap_add(b, "\"", 1);
+        free(v);
     }
     cap_add(b, ">", 1);
 }
@@ -1020,15 +1020,13 @@ static void on_error(void *ctx, xmlErrorPtr e)
         return;
     if (fatal)
         st->first_fatal = 1;
-    char msg[128];
-    snprintf(msg, sizeof msg, "%s", e->message ? e->message : "error");
-    size_t n = strlen(msg);
-    while (n && IS_SPACE(msg[n - 1]))
-        msg[--n] = '\0';
-    for (char *p = msg; *p; p++)
-        if ((unsigned char)*p < 0x20)
-            *p = ' ';
-    snprintf(dst, sizeof st->first_err, "line %d: %s", e->line, msg);
+    /* the first line of libxml2's message is the message; the lines after
+     * it quote the document, which need not be printable */
+    const char *m = e->message ? e->message : "error";
+    size_t n = strcspn(m, "\r\n");
+    if (n > 100)
+        n = text_utf8_cut(m, n, 100);
+    snprintf(dst, sizeof st->first_err, "line %d: %.*s", e->line, (int)n, m);
 }
 
 static void on_global_error(void *ctx, xmlErrorPtr e)
