@@ -343,25 +343,48 @@ static const unsigned char *find_str(const unsigned char *p,
     return NULL;
 }
 
-/* The '>' that closes the tag whose name ends at p: a '>' inside a quoted
- * attribute value (<a title="a > b">) does not count. Returns NULL when
- * there is no '>' at all. */
-static const unsigned char *tag_end(const unsigned char *p,
-                                    const unsigned char *end)
+/* What one text_clean call has learnt about the rest of its input, so
+ * that no '<' scans the same bytes again: hostile text such as 10 MB of
+ * "<a<a<a" (no '>') must stay linear. */
+struct scan {
+    const unsigned char *end;
+    const unsigned char *nogt;  /* no '>' at or after this */
+};
+
+static const unsigned char *find_gt(struct scan *sc, const unsigned char *p)
 {
-    const unsigned char *q = p;
+    const unsigned char *q;
+
+    if (p >= sc->nogt)
+        return NULL;
+    q = memchr(p, '>', (size_t)(sc->end - p));
+    if (q == NULL)
+        sc->nogt = p;
+    return q;
+}
+
+/* The '>' that closes the tag whose name ends at p. A '>' inside a quoted
+ * attribute value (<a title="a > b">) does not count; as in HTML, a tag
+ * whose quotes hide every '>' runs to the end (returns sc->end). Returns
+ * NULL when there is no '>' at all. Every byte this walks is consumed by
+ * the caller unless it returns NULL, which find_gt answers in O(1) the
+ * second time. */
+static const unsigned char *tag_end(struct scan *sc, const unsigned char *p)
+{
+    const unsigned char *q = p, *end = sc->end;
     int after_eq = 0;
 
+    if (find_gt(sc, p) == NULL)
+        return NULL;
     while (q < end) {
         unsigned c = *q;
         if (c == '>')
             return q;
         if ((c == '"' || c == '\'') && after_eq) {
-            const unsigned char *close = memchr(q + 1, (int)c,
-                                                (size_t)(end - q - 1));
-            if (close == NULL)  /* unbalanced quote: first '>' wins */
-                return memchr(p, '>', (size_t)(end - p));
-            q = close + 1;
+            q = memchr(q + 1, (int)c, (size_t)(end - q - 1));
+            if (q == NULL)
+                return end;
+            q++;
             after_eq = 0;
             continue;
         }
@@ -371,18 +394,18 @@ static const unsigned char *tag_end(const unsigned char *p,
             after_eq = 0;
         q++;
     }
-    return NULL;
+    return end;
 }
 
 /* p[0] is '<'. If it starts markup, returns the bytes to skip (the tag,
  * comment, or a whole <script>/<style> element) and sets *block when it
  * separates words; returns 0 when the '<' is literal text ("a < b", or no
  * '>' anywhere after it). */
-static size_t html_markup(const unsigned char *p, const unsigned char *end,
+static size_t html_markup(const unsigned char *p, struct scan *sc,
                           int *block)
 {
+    const unsigned char *end = sc->end, *q, *gt;
     size_t n = (size_t)(end - p);
-    const unsigned char *q, *gt;
     char name[16];
     size_t i = 1, k = 0;
     int closing = 0, toolong = 0;
@@ -390,24 +413,20 @@ static size_t html_markup(const unsigned char *p, const unsigned char *end,
     *block = 0;
     if (n < 2)
         return 0;
-    if (p[1] == '!') {
-        if (n >= 4 && p[2] == '-' && p[3] == '-') {
-            /* An unterminated comment runs to the end, as in HTML. */
-            q = find_str(p + 4, end, "-->");
-            return q ? (size_t)(q + 3 - p) : n;
-        }
+    if (p[1] == '!' && n >= 4 && p[2] == '-' && p[3] == '-') {
+        /* An unterminated comment runs to the end, as in HTML. */
+        q = find_str(p + 4, end, "-->");
+        return q ? (size_t)(q + 3 - p) : n;
     }
-    if (p[1] == '!' || p[1] == '?') {
-        gt = memchr(p + 2, '>', n - 2);
+    if (p[1] == '!' || p[1] == '?'
+        || (p[1] == '/' && (n < 3 || !IS_ALPHA(p[2])))) {
+        /* <!DOCTYPE>, <?xml?>, "</ >": skipped to the first '>'. */
+        gt = find_gt(sc, p + 2);
         return gt ? (size_t)(gt + 1 - p) : 0;
     }
     if (p[1] == '/') {
         closing = 1;
         i = 2;
-        if (i >= n || !IS_ALPHA(p[i])) {
-            gt = memchr(p + 2, '>', n - 2);
-            return gt ? (size_t)(gt + 1 - p) : 0;
-        }
     } else if (!IS_ALPHA(p[1])) {
         return 0;
     }
@@ -419,9 +438,11 @@ static size_t html_markup(const unsigned char *p, const unsigned char *end,
             toolong = 1;
     }
     name[k] = '\0';
-    gt = tag_end(p + i, end);
+    gt = tag_end(sc, p + i);
     if (gt == NULL)
         return 0;
+    if (gt == end)
+        return n;
     if (toolong)
         return (size_t)(gt + 1 - p);
     *block = is_block(name, k);
@@ -430,10 +451,9 @@ static size_t html_markup(const unsigned char *p, const unsigned char *end,
             || (k == 5 && !memcmp(name, "style", 5)))) {
         /* Raw text up to "</script" in any case; unterminated: the rest. */
         const unsigned char *r = gt + 1;
-        size_t nk = k;
         while ((r = memchr(r, '<', (size_t)(end - r))) != NULL) {
-            if ((size_t)(end - r) >= nk + 2 && r[1] == '/'
-                && ascii_ncasecmp((const char *)r + 2, name, nk) == 0) {
+            if ((size_t)(end - r) >= k + 2 && r[1] == '/'
+                && ascii_ncasecmp((const char *)r + 2, name, k) == 0) {
                 const unsigned char *e = memchr(r, '>', (size_t)(end - r));
                 return e ? (size_t)(e + 1 - p) : n;
             }
@@ -510,6 +530,7 @@ static char *clean(const char *s, size_t n, size_t max, int html)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
     struct out o;
+    struct scan sc = { end, end };
     size_t limit, cap, cdata = 0;
 
     /* Every input byte gives at most 3 output bytes (an invalid byte
@@ -553,7 +574,7 @@ static char *clean(const char *s, size_t n, size_t max, int html)
                 p += 9;
                 continue;
             }
-            k = html_markup(p, end, &block);
+            k = html_markup(p, &sc, &block);
             if (k) {
                 if (block && o.len)
                     o.space = 1;

@@ -336,6 +336,11 @@ static void test_clean_tags(void **state)
     check_clean("<?xml version=\"1.0\"?><!DOCTYPE html>t", 1024, "t");
     check_clean("<a title=\"a > b\" href='x>y'>link</a>", 1024, "link");
     check_clean("a < b, 1<2, x <3 y, a <b", 1024, "a < b, 1<2, x <3 y, a <b");
+    /* As in HTML, a quote never closed, or quotes hiding every '>', make
+     * the tag run to the end. */
+    check_clean("x<a title=\"never closed>y", 1024, "x");
+    check_clean("x<a b=\">\"", 1024, "x");
+    check_clean("x</ y>z<!x<?", 1024, "xz<!x<?");
     check_clean("<![CDATA[in<b>n</b>er]]> x]]>y", 1024, "inner x]]>y");
     /* Entities decode after markup: escaped markup is text, decoded once. */
     check_clean("&lt;p&gt;Hi&lt;/p&gt; &amp;lt;", 1024, "<p>Hi</p> &lt;");
@@ -624,6 +629,38 @@ static void test_properties_random(void **state)
     }
 }
 
+/* Markup that makes a naive scanner look for '>' or a quote from every
+ * '<' again: 4 MB each must go in linear time (quadratic would take
+ * hours under the sanitizers). */
+static void test_clean_hostile_linear(void **state)
+{
+    static const char *const pat[] = {
+        "<a", "<!", "</ ", "<a b='>", "<a x=\">\" y='", "<script>", "<!--",
+        "&#", "&#x1", "&ocirc", "\xe1\xbb",
+    };
+    size_t n = 4u << 20, j, i;
+    char *b = malloc(n);
+
+    (void)state;
+    assert_non_null(b);
+    for (j = 0; j < sizeof pat / sizeof pat[0]; j++) {
+        size_t k = strlen(pat[j]);
+        char *s;
+        for (i = 0; i < n; i++)
+            b[i] = pat[j][i % k];
+        s = text_clean(b, n, 1024);
+        assert_true(strlen(s) <= 1024);
+        assert_tidy(s);
+        free(s);
+        s = text_clean_plain(b, n, 1024);
+        assert_true(strlen(s) <= 1024);
+        free(s);
+        s = text_decode_entities(b, n);
+        free(s);
+    }
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -642,6 +679,7 @@ int main(void)
         cmocka_unit_test(test_nfc),
         cmocka_unit_test(test_nfc_quick_check_exhaustive),
         cmocka_unit_test(test_properties_random),
+        cmocka_unit_test(test_clean_hostile_linear),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
