@@ -420,6 +420,9 @@ def test_atom10():
     assert a["updated"] == "2026-10-15T10:00:00Z"
     assert a["author"] == "Ban Dân vận Trung ương"     # inherited from feed
     assert a["categories"] == ["dan-van-kheo", "Mặt trận"]
+    # type="text": "<" is text; entities are still decoded (double-escaping
+    # producers are more common than literal "&amp;" in a summary)
+    assert a["summary"] == "Tóm tắt có dấu < và & giữ nguyên"
     assert a["content"] == ('<p>Đoạn <b>một</b> &amp; <a href="/x?a=1&amp;b=2">'
                             'liên kết</a></p><br>')
     # entry xml:base; text/html alternate preferred; xhtml title
@@ -432,6 +435,17 @@ def test_atom10():
     # no link: an http id stands in; out-of-line content is not content
     assert c["link"] == "https://danvan.example.vn/tin/3"
     assert c["content"] is None and c["summary"] is None
+
+
+def test_atom_without_namespace():
+    r = parse(FORMATS / "atom-no-namespace.xml")
+    assert r.rc == 0 and r.err == ""
+    d = r.json()
+    assert d["feed"] == {"title": "Atom without its namespace",
+                         "link": "https://quen.example.vn/", "kind": "atom"}
+    assert [(i["id"], i["title"], i["link"], i["updated"]) for i in d["items"]] \
+        == [("urn:quen:1", "Mục không namespace", "https://quen.example.vn/1",
+             "2026-10-01T00:00:00Z")]
 
 
 def test_atom03():
@@ -533,6 +547,7 @@ def test_tolerances():
     assert d["feed"]["title"] == "Items directly under rss, no channel"
     a, b = d["items"]
     assert a["content"] == "<p>Nội dung đầy đủ</p>"   # undeclared content:
+    assert a["summary"] == "Nội dung đầy đủ"          # from the content
     assert a["author"] == "Người viết"                # undeclared dc:
     assert a["published"] == "2026-10-09T00:34:21Z"
     assert b["summary"] == "Đoạn một Đoạn hai"        # unescaped <p>s
