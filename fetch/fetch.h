@@ -1,0 +1,120 @@
+/* fetch.h - fetch many feed URLs at once over HTTP(S) with libcurl multi.
+ *
+ * The engine only moves bytes: it knows nothing of the config or the store.
+ * The caller gives an array of requests and a completion callback; the
+ * callback runs in the calling thread as each transfer ends, so the caller
+ * can parse and store one feed while the others are still downloading, and
+ * memory stays bounded by the number of transfers in flight.
+ *
+ * Everything that comes back is untrusted and bounded: body size (counted on
+ * the decoded bytes), time (connect, total, low-speed), redirects (count and
+ * scheme: http/https only), header values. TLS verification is always on. */
+#ifndef BANTIN_FETCH_H
+#define BANTIN_FETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+/* The User-Agent every request sends: names bantin and its version. */
+#define FETCH_USER_AGENT \
+    "bantin/" BANTIN_VERSION " (dan van news digest; +https://github.com/bantin)"
+
+struct fetch_request {
+    const char *url;            /* http or https */
+    const char *etag;           /* sent back verbatim in If-None-Match, or NULL */
+    const char *last_modified;  /* sent back verbatim in If-Modified-Since, or NULL */
+    void *user;                 /* the caller's, untouched */
+};
+
+enum fetch_outcome {
+    FETCH_OK,            /* 2xx: body holds the decoded bytes */
+    FETCH_NOT_MODIFIED,  /* 304: no body; keep the stored validators if none came */
+    FETCH_FAILED,        /* see http_status, curl_code, error */
+};
+
+struct fetch_result {
+    enum fetch_outcome outcome;
+    int http_status;         /* of the last response; 0 when there was none */
+    int curl_code;           /* CURLcode; 0 even for an HTTP error status */
+    char error[256];         /* one line when FAILED ("HTTP 503",
+                              * "timed out after 60 s", ...); else "" */
+    struct buf body;         /* decoded bytes when OK, else empty */
+    char *final_url;         /* URL of the last request, or NULL */
+    char *content_type;      /* Content-Type of the last response, or NULL */
+    char *charset;           /* its charset= parameter, or NULL */
+    char *etag;              /* ETag of the last response, or NULL */
+    char *last_modified;     /* Last-Modified of the last response, or NULL */
+    int all_redirects_permanent;  /* >= 1 redirect, every one 301 or 308 */
+    char *permanent_url;     /* final_url when all_redirects_permanent and
+                              * not FAILED: the URL to store from now on */
+    long retry_after_s;      /* Retry-After of the last response in seconds
+                              * from now (delta or HTTP-date), -1 if none */
+    int too_big;             /* the body passed max_body (decoded) */
+    int redirect_count;      /* redirects followed */
+    double seconds;          /* wall time of the transfer */
+    uint64_t wire_bytes;     /* body bytes on the wire (compressed) */
+};
+
+struct fetch_options {
+    long connect_timeout_ms;   /* per connect */
+    long timeout_ms;           /* whole transfer, redirects included */
+    long low_speed_bytes;      /* abort below this many bytes/s ... */
+    long low_speed_time_s;     /* ... sustained for this many seconds */
+    long max_redirects;
+    size_t max_body;           /* bytes, decoded */
+    long max_host_connections; /* transfers at once per scheme://host:port */
+    long max_total;            /* transfers (and connections) at once */
+    const char *ca_file;       /* extra CA bundle (tests), or NULL: system */
+};
+
+/* Fill o with the defaults of util/limits.h. */
+void fetch_options_default(struct fetch_options *o);
+
+/* Called once per request, in fetch_run's thread, as it completes. res is
+ * fetch_run's and freed when the callback returns: to keep a piece, take it
+ * (buf_detach(&res->body), or move a pointer out and set the field NULL). */
+typedef void fetch_done_fn(const struct fetch_request *req,
+                           struct fetch_result *res, void *ctx);
+
+/* Fetch the n requests concurrently: at most max_total at once and at most
+ * max_host_connections per host, the others waiting in bantin's queue (not
+ * curl's, whose wait would count against the timeout). Calls on_done exactly
+ * once per request, in completion order. A failing request never stops the
+ * others. Returns 0, or -1 if libcurl could not be set up at all (then
+ * on_done was called for none and err holds the reason). */
+int fetch_run(const struct fetch_request *reqs, size_t n,
+              const struct fetch_options *opt, fetch_done_fn *on_done,
+              void *ctx, char *err, size_t errlen);
+
+/* Process-wide setup of libcurl; call once before any thread starts.
+ * fetch_run calls it if nobody did. Returns 0 or -1. */
+int fetch_global_init(void);
+
+/* Helpers, exported for the tests. */
+
+/* Seconds from now to a Retry-After value (delta-seconds or HTTP-date),
+ * clamped to [0, 10^9]; -1 when value is neither. */
+long fetch_parse_retry_after(const char *value, int64_t now);
+
+/* The charset parameter of a Content-Type value, malloc'd (caller frees),
+ * unquoted; NULL when absent or not a plausible charset name. */
+char *fetch_content_type_charset(const char *content_type);
+
+/* Progress on stderr (fetch/progress.c), drawn only when stderr is a
+ * terminal and -q was not given; silent otherwise. */
+
+/* Start a run of total feeds. */
+void fetch_progress_start(size_t total);
+/* Redraw, at most ten times a second (always for the last one). */
+void fetch_progress_update(size_t done, size_t total, size_t new_items,
+                           size_t failed);
+/* Clear the line so later messages start on a clean line. */
+void fetch_progress_finish(void);
+/* Write the progress line into out (NUL-terminated, cut to size) with a bar
+ * of bar_width cells: "fetch [=====>    ] 37/120 feeds, 214 new, 3 failed". */
+void fetch_progress_format(char *out, size_t size, int bar_width, size_t done,
+                           size_t total, size_t new_items, size_t failed);
+
+#endif
