@@ -52,6 +52,18 @@
  * may hold up to LIMIT_BODY_BYTES). */
 #define LIMIT_FETCH_PARALLEL    64
 
+/* HTML pages (parse/html.c, parse/article.c). XPath steps per page, all
+ * rules together (libxml2's opLimit): a 2 000-item page with seven rules
+ * takes a few hundred thousand; this stops a quadratic rule (every
+ * descendant of every descendant) on a hostile page in about a second. */
+#define LIMIT_XPATH_OPS         (20u * 1000 * 1000)
+/* JSON-LD blocks read per page, and the largest one parsed: real ones are
+ * a few KB, a few per page. */
+#define LIMIT_JSONLD_BLOCKS     16
+#define LIMIT_JSONLD_BYTES      (256u * 1024)
+/* Clean text kept of one article page: a long report is ~60 KB. */
+#define LIMIT_ARTICLE_BYTES     (256u * 1024)
+
 /* Longest config line; longer ones are an error, not silently cut. */
 #define LIMIT_CONFIG_LINE       4096
 /* Largest config file read: a thousand feeds and subscribers take well
