@@ -51,19 +51,6 @@ static int junk_tag(const xmlChar *name)
     return name_in(name, tags);
 }
 
-/* Inline elements keep the paragraph going; every other element breaks
- * it. HTML5 inline tags unknown to libxml2 2.9 are listed too. */
-static int inline_tag(const xmlChar *name)
-{
-    static const char *const tags[] = {
-        "a", "span", "strong", "b", "i", "em", "u", "font", "sup", "sub",
-        "small", "big", "abbr", "acronym", "label", "code", "q", "cite",
-        "mark", "time", "s", "strike", "del", "ins", "kbd", "var", "tt",
-        "bdi", "bdo", "wbr", "data", "dfn", "nobr", "o:p", "p:colorscheme",
-        NULL};
-    return name_in(name, tags);
-}
-
 static int heading_tag(const xmlChar *n)
 {
     return (n[0] == 'h' || n[0] == 'H') && n[1] >= '1' && n[1] <= '6' && !n[2];
@@ -291,7 +278,7 @@ static void walk_node(struct walk *w, xmlNodePtr n, int in_link,
             f |= P_HEADING;
         int a = in_link || (xmlStrcasecmp(c->name, BAD_CAST "a") == 0 &&
                             xmlHasProp(c, BAD_CAST "href"));
-        if (inline_tag(c->name)) {
+        if (html_inline_tag(c->name)) {
             if (f != flags && w->cur_text)
                 flush(w);
             walk_node(w, c, a, f, depth + 1);
@@ -643,7 +630,7 @@ static void measure(struct scorer *s, xmlNodePtr n, xmlNodePtr block,
             s->info[blk].commas += commas;
         } else if (c->type == XML_ELEMENT_NODE && depth < MAX_DEPTH) {
             int a = in_link || xmlStrcasecmp(c->name, BAD_CAST "a") == 0;
-            measure(s, c, inline_tag(c->name) ? block : c, a, depth + 1);
+            measure(s, c, html_inline_tag(c->name) ? block : c, a, depth + 1);
             size_t ci = index_of(s, c);
             s->info[me].text += s->info[ci].text;
             s->info[me].link += s->info[ci].link;

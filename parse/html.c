@@ -28,6 +28,10 @@
 
 /* A date field longer than this is not a date field; looked at no further. */
 #define DATE_TEXT_MAX 256
+/* A date inside a longer text is looked for in its first bytes, with at
+ * most this many calls of date_parse. */
+#define DATE_SEARCH_MAX 128
+#define DATE_TRIES 200
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -227,6 +231,22 @@ static int skipped_element(const xmlChar *name)
            xmlStrcasecmp(name, BAD_CAST "template") == 0;
 }
 
+/* Inline elements keep the paragraph going; every other element breaks
+ * it. HTML5 inline tags unknown to libxml2 2.9 are listed too. */
+int html_inline_tag(const xmlChar *name)
+{
+    static const char *const tags[] = {
+        "a", "span", "strong", "b", "i", "em", "u", "font", "sup", "sub",
+        "small", "big", "abbr", "acronym", "label", "code", "q", "cite",
+        "mark", "time", "s", "strike", "del", "ins", "kbd", "var", "tt",
+        "bdi", "bdo", "wbr", "data", "dfn", "nobr", "o:p", "p:colorscheme",
+        NULL};
+    for (const char *const *t = tags; *t; t++)
+        if (xmlStrcasecmp(name, BAD_CAST *t) == 0)
+            return 1;
+    return 0;
+}
+
 char *html_node_text(xmlNodePtr node, size_t max)
 {
     size_t raw_max = max * 4 + 256;
@@ -257,8 +277,9 @@ char *html_node_text(xmlNodePtr node, size_t max)
                 len = text_utf8_cut(t, len, raw_max - b.len);
             buf_add(&b, t, len);
         } else if (cur->type == XML_ELEMENT_NODE && !skipped_element(cur->name)) {
-            /* <p>a</p><p>b</p> reads "a b", not "ab" */
-            buf_addc(&b, ' ');
+            /* <p>a</p><p>b</p> reads "a b", not "ab"; v<b>ận</b> stays "vận" */
+            if (!html_inline_tag(cur->name))
+                buf_addc(&b, ' ');
             if (cur->children) {
                 cur = cur->children;
                 continue;
@@ -266,7 +287,7 @@ char *html_node_text(xmlNodePtr node, size_t max)
         }
         while (cur && cur != node && !cur->next) {
             cur = cur->parent;
-            if (cur && cur->type == XML_ELEMENT_NODE)
+            if (cur && cur->type == XML_ELEMENT_NODE && !html_inline_tag(cur->name))
                 buf_addc(&b, ' ');
         }
         if (!cur || cur == node)
@@ -292,8 +313,21 @@ static int date_start(const char *s, size_t i)
            (IS_ALPHA(c) || c >= 0xC0);
 }
 
+/* Where it may end (s[0..j)): after the last digit of a number, or after
+ * an ASCII word ("AM", "GMT"). */
+static int date_end(const char *s, size_t n, size_t j)
+{
+    unsigned char c = (unsigned char)s[j - 1];
+    unsigned char next = j < n ? (unsigned char)s[j] : ' ';
+    if (IS_DIGIT(c))
+        return !IS_DIGIT(next);
+    return IS_ALPHA(c) && !IS_ALPHA(next) && next < 0x80;
+}
+
 int html_date(const char *s, size_t n, int64_t fetch_time, int64_t *out)
 {
+    int budget = DATE_TRIES;
+
     if (!s || n == 0)
         return -1;
     if (n > DATE_TEXT_MAX)
@@ -303,17 +337,19 @@ int html_date(const char *s, size_t n, int64_t fetch_time, int64_t *out)
     if (reldate_parse(s, n, fetch_time, out) == 0)
         return HTML_DATE_RELATIVE;
     /* "Ngày đăng 15/10/2020 | 13:50 | View count: 1366": the longest part
-     * that parses, from the first place one does. The field is short, so
-     * the quadratic search is bounded (DATE_TEXT_MAX). */
+     * that parses, from the first place one does. A hostile page could
+     * make this quadratic in the field's length for each of 2 000 items:
+     * the tries are counted. */
+    if (n > DATE_SEARCH_MAX)
+        n = text_utf8_cut(s, n, DATE_SEARCH_MAX);
     for (size_t i = 0; i < n; i++) {
         if (!date_start(s, i))
             continue;
         for (size_t j = n; j > i + 5; j--) {
-            unsigned char c = (unsigned char)s[j - 1];
-            /* cut only after a digit or a letter, on a character boundary */
-            if (!(IS_DIGIT(c) || IS_ALPHA(c)) ||
-                (j < n && ((unsigned char)s[j] & 0xC0) == 0x80))
+            if (!date_end(s, n, j))
                 continue;
+            if (budget-- <= 0)
+                return -1;
             if (date_parse(s + i, j - i, out) == 0)
                 return HTML_DATE_PARSED;
         }

@@ -150,10 +150,15 @@ char *html_base(htmlDocPtr doc, const char *page_url);
  * Caller frees. */
 char *html_resolve(const char *href, const char *base);
 
+/* 1 for the elements that do not break a line of text (a, span, b, em,
+ * font, ...; HTML5 ones unknown to libxml2 2.9 too), else 0. */
+int html_inline_tag(const xmlChar *name);
+
 /* The text under node (text and CDATA descendants, <script>/<style>
- * skipped), cleaned (text_clean_plain: whitespace collapsed, NFC) and cut
- * to max bytes; an attribute node gives its value. Reads at most a bounded
- * number of raw bytes, so a huge subtree costs little. Caller frees. */
+ * skipped; elements other than inline ones separate words), cleaned
+ * (text_clean_plain: whitespace collapsed, NFC) and cut to max bytes; an
+ * attribute node gives its value. Reads at most a bounded number of raw
+ * bytes, so a huge subtree costs little. Caller frees. */
 char *html_node_text(xmlNodePtr node, size_t max);
 
 /* A page's own description of itself: OpenGraph, then JSON-LD. */

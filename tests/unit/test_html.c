@@ -435,6 +435,19 @@ static void test_single_article_from_metadata(void **state)
         html_report_free(&rep);
     }
 
+    /* one item node on an article page: its missing fields from metadata */
+    static const struct html_rules one = {.item = "//div[@class='news-detail']",
+                                          .item_title = "h1"};
+    assert_int_equal(html_extract_list(page, n, "https://nghean.dcs.vn/x.aspx", NULL, &one,
+                                       FETCH_TIME, &f, &rep, err, sizeof err), 0);
+    assert_int_equal(f.nitems, 1);
+    assert_int_equal(rep.hits[HTML_RULE_TITLE], 1);
+    assert_non_null(strstr(f.items[0].link, "boi-duong-nghiep-vu-cong-tac-dan-van-nam-2020.aspx"));
+    assert_int_equal(rep.date_how[0], HTML_DATE_META);
+    assert_int_equal(rep.from_meta, 0);
+    feed_free(&f);
+    html_report_free(&rep);
+
     /* a rule that finds something wins over the metadata */
     static const struct html_rules h1 = {.item_title = "//h1"};
     assert_int_equal(html_extract_list(page, n, "https://nghean.dcs.vn/x.aspx", NULL, &h1,
@@ -683,6 +696,39 @@ static void test_xpath_op_limit(void **state)
     free(page);
 }
 
+/* Date fields full of numbers that are no date: the search for a date
+ * inside a longer text is bounded per field. */
+static void test_hostile_dates(void **state)
+{
+    (void)state;
+    static const struct html_rules r = {.item = "//li", .item_date = "span"};
+    size_t cap = 2000 * 400 + 64, n = 0;
+    char *page = malloc(cap), err[256];
+    struct feed f;
+    struct html_report rep;
+
+    assert_non_null(page);
+    n += (size_t)snprintf(page + n, cap - n, "<ul>");
+    for (int i = 0; i < 2000; i++) {
+        n += (size_t)snprintf(page + n, cap - n, "<li><a href=\"/t/%d\">T %d</a><span>", i, i);
+        for (int k = 0; k < 120; k++)
+            n += (size_t)snprintf(page + n, cap - n, "%d ", k % 10);
+        n += (size_t)snprintf(page + n, cap - n, "</span></li>");
+    }
+    double t0 = now_s();
+    assert_int_equal(html_extract_list(page, n, "https://a.vn/", NULL, &r, FETCH_TIME,
+                                       &f, &rep, err, sizeof err), 0);
+    double dt = now_s() - t0;
+    assert_int_equal(f.nitems, 2000);
+    assert_int_equal(rep.bad_dates, 2000);
+    assert_int_equal(rep.guessed_dates, 2000);
+    if (dt > 5.0)
+        fail_msg("2 000 number-filled date fields took %.1f s", dt);
+    feed_free(&f);
+    html_report_free(&rep);
+    free(page);
+}
+
 /* ---- rule errors ---------------------------------------------------------- */
 
 static void test_runtime_xpath_errors(void **state)
@@ -746,6 +792,26 @@ static void test_not_html(void **state)
     assert_int_equal(html_extract_list(p, strlen(p), NULL, NULL, &modern_rules, FETCH_TIME,
                                        &f, NULL, err, sizeof err), 0);
     assert_int_equal(f.nitems, 0);
+    feed_free(&f);
+}
+
+/* Inline tags do not split words; block tags separate them; script and
+ * style text is not text. */
+static void test_node_text(void **state)
+{
+    (void)state;
+    static const struct html_rules r = {.item = "//li"};
+    const char *p = "<ul><li><a href='/x'>D&acirc;n v<b>ận</b> <span>kh</span>éo<script>x()"
+                    "</script></a></li><li><h3>Tin<br>mới</h3><a href='/y'>"
+                    "<div>Hội</div><div>nghị</div></a></li></ul>";
+    char err[128];
+    struct feed f;
+    assert_int_equal(html_extract_list(p, strlen(p), "https://a.vn/", NULL, &r, FETCH_TIME,
+                                       &f, NULL, err, sizeof err), 0);
+    assert_int_equal(f.nitems, 2);
+    assert_string_equal(f.items[0].title, "Dân vận khéo");
+    assert_string_equal(f.items[1].title, "Tin mới");  /* the heading first */
+    assert_string_equal(f.items[1].link, "https://a.vn/y");
     feed_free(&f);
 }
 
@@ -908,8 +974,10 @@ int main(void)
         cmocka_unit_test(test_meta_vs_http),
         cmocka_unit_test(test_item_limit),
         cmocka_unit_test(test_xpath_op_limit),
+        cmocka_unit_test(test_hostile_dates),
         cmocka_unit_test(test_runtime_xpath_errors),
         cmocka_unit_test(test_not_html),
+        cmocka_unit_test(test_node_text),
         cmocka_unit_test(test_resolve),
         cmocka_unit_test(test_reldate),
         cmocka_unit_test(test_html_date),
