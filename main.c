@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "config/config.h"
+#include "fetch/fetch.h"
+#include "fetch/update.h"
 #include "parse/feed.h"
 #include "util/limits.h"
 #include "util/util.h"
@@ -22,6 +25,7 @@ static const char usage_text[] =
     "  parse [--base URL] [--charset CS] FILE|-\n"
     "                      parse one feed document, print JSON\n"
     "  check               validate the config; every problem as FILE:LINE: message\n"
+    "  fetch [FEED-ID...]  fetch the due feeds (or those named), store new items\n"
     "\n"
     "options:\n"
     "  -c FILE             config file (default: $BANTIN_CONFIG, ./bantin.conf,\n"
@@ -79,6 +83,39 @@ static int load_config(struct config *cfg)
     config_diag_release(&diag);
     if (status)
         config_release(cfg);
+    return status;
+}
+
+/* Exit 0, or 75 when some feed failed (it will be retried). */
+static int cmd_fetch(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-')
+            return usage_error("fetch: unknown option '%s'", argv[i]);
+    struct config cfg;
+    int status = load_config(&cfg);
+    if (status)
+        return status;
+    if (fetch_global_init() != 0) {
+        config_release(&cfg);
+        msg_error("libcurl could not be initialized");
+        return EX_SOFTWARE;
+    }
+    struct fetch_update_report rep;
+    char err[512];
+    enum fetch_update_status st =
+        fetch_update(&cfg, argv + 1, (size_t)(argc - 1), &rep, err, sizeof err);
+    if (st == FETCH_UPDATE_BAD_ID) {
+        status = usage_error("fetch: %s", err);
+    } else if (st != FETCH_UPDATE_OK) {
+        msg_error("%s", err);
+        status = EX_SOFTWARE;
+    } else {
+        fetch_update_report_print(&rep, cfg.tz_offset, (int64_t)time(NULL));
+        status = rep.nfailures ? EX_TEMPFAIL : 0;
+    }
+    fetch_update_report_free(&rep);
+    config_release(&cfg);
     return status;
 }
 
@@ -171,6 +208,7 @@ struct command {
 static const struct command commands[] = {
     {"parse", cmd_parse},
     {"check", cmd_check},
+    {"fetch", cmd_fetch},
 };
 
 int main(int argc, char **argv)

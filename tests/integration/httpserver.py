@@ -24,6 +24,7 @@ Paths (every one also counted in /stats):
   /charset              RSS in windows-1258 (Content-Type charset only)
   /empty                200 with no body
   /page.html            HTML declaring RSS and Atom <link rel="alternate">
+  /switch/NAME          RSS, or the status last set by /control/NAME?status=N
   /echo                 JSON of the request headers
   /stats                JSON counters; /reset zeroes them
 """
@@ -245,6 +246,14 @@ class Handler(BaseHTTPRequestHandler):
             name = path[6:] or "feed"
             items = int(q.get("items", ["3"])[0])
             return self.reply(200, rss(name, self.base(), items))
+        if path.startswith("/switch/"):
+            code = self.server.switches.get(path[8:], 200)
+            if code == 200:
+                return self.reply(200, rss(path[8:], self.base()))
+            return self.reply(code, "switched off", ctype="text/plain")
+        if path.startswith("/control/"):
+            self.server.switches[path[9:]] = int(q.get("status", ["200"])[0])
+            return self.reply(200, "ok", ctype="text/plain")
         if path == "/etag":
             inm = self.headers.get("If-None-Match")
             ims = self.headers.get("If-Modified-Since")
@@ -373,6 +382,7 @@ class Server(ThreadingHTTPServer):
     def __init__(self, port=0, tls=None):
         super().__init__(("127.0.0.1", port), Handler)
         self.stats = Stats()
+        self.switches = {}
         self.scheme = "http"
         if tls:
             import ssl
