@@ -51,11 +51,6 @@ static int junk_tag(const xmlChar *name)
     return name_in(name, tags);
 }
 
-static int heading_tag(const xmlChar *n)
-{
-    return (n[0] == 'h' || n[0] == 'H') && n[1] >= '1' && n[1] <= '6' && !n[2];
-}
-
 /* The class and id of an element, lower-cased, in buf. */
 static void class_id(xmlNodePtr n, char *buf, size_t size)
 {
@@ -171,7 +166,6 @@ enum {
     P_HAS_IMG = 2,   /* an <img> inside the paragraph */
     P_AFTER_IMG = 4, /* the first text after an image */
     P_LIST = 8,      /* inside <li> */
-    P_HEADING = 16,  /* inside <h1>..<h6> */
 };
 
 struct para {
@@ -274,8 +268,6 @@ static void walk_node(struct walk *w, xmlNodePtr n, int in_link,
             f |= P_CAPTION;
         if (xmlStrcasecmp(c->name, BAD_CAST "li") == 0)
             f |= P_LIST;
-        if (heading_tag(c->name))
-            f |= P_HEADING;
         int a = in_link || (xmlStrcasecmp(c->name, BAD_CAST "a") == 0 &&
                             xmlHasProp(c, BAD_CAST "href"));
         if (html_inline_tag(c->name)) {
