@@ -9,6 +9,7 @@
 
 #include "fetch/fetch.h"
 #include "parse/feed.h"
+#include "parse/html.h"
 #include "store/store.h"
 #include "util/limits.h"
 #include "util/util.h"
@@ -46,10 +47,21 @@ static int failure_cmp(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* Parse a 2xx body. Returns the parsed feed in *out (0) or -1 with err. */
+/* Parse a 2xx body: a feed, or for type = html a list page read with the
+ * feed's XPath rules. Returns the parsed feed in *out (0) or -1 with err. */
 static int parse_body(const struct job *j, struct fetch_result *res,
                       struct feed *out, char *err, size_t errlen)
 {
+    if (j->cf->type == CONFIG_FEED_HTML) {
+        const struct config_rules *cr = &j->cf->rules;
+        struct html_rules hr = {cr->item, cr->title, cr->link, cr->date,
+                                cr->summary, cr->author, cr->id};
+        int rc = html_extract_list(res->body.data, res->body.len,
+                                   res->final_url, res->charset, &hr,
+                                   (int64_t)time(NULL), out, NULL, err,
+                                   errlen);
+        return rc == 0 ? 0 : -1;
+    }
     struct feed_options fo = {res->final_url, res->charset};
     if (feed_parse(res->body.data, res->body.len, &fo, out, err, errlen) !=
         FEED_OK)
@@ -236,15 +248,6 @@ static long select_feeds(const struct config *cfg, struct store *s,
             named |= strcmp(ids[k], cf->id) == 0;
         if (nids > 0 && !named)
             continue;
-        if (cf->type == CONFIG_FEED_HTML) {
-            /* Scraping list pages is issue 4's (parse/html.c); until it is
-             * wired here, such feeds are left alone, their state untouched. */
-            rep->skipped_html++;
-            if (named)
-                msg_warn("feed %s: type = html is not fetched by this build",
-                         cf->id);
-            continue;
-        }
         if (!named && !cf->enabled)
             continue;
         struct store_feed row;

@@ -22,7 +22,6 @@ struct fetch_failure {
 struct fetch_update_report {
     size_t selected;        /* feeds fetched this run */
     size_t not_due;         /* configured and enabled, but backing off or gone */
-    size_t skipped_html;    /* type = html: not fetched by this build */
     size_t ok;              /* 2xx, parsed and stored */
     size_t not_modified;    /* 304 */
     size_t new_items;       /* items rows created */
@@ -41,7 +40,8 @@ enum fetch_update_status {
 /* Sync the configured feeds into the store at cfg->database, then fetch:
  * the ids given (nids > 0; fetched even when backing off or gone), or
  * else every enabled feed that is due. Each completed transfer is parsed
- * (HTTP charset, final URL as the base) and saved at once. Shows a
+ * (HTTP charset, final URL as the base; a type = html feed's list page
+ * with its XPath rules, article pages not fetched) and saved at once. Shows a
  * progress bar on stderr when it is a terminal. Returns a status above;
  * on FETCH_UPDATE_ERROR or _BAD_ID err holds one line. The caller frees
  * *rep with fetch_update_report_free in every case. */

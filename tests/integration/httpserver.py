@@ -24,6 +24,9 @@ Paths (every one also counted in /stats):
   /charset              RSS in windows-1258 (Content-Type charset only)
   /empty                200 with no body
   /page.html            HTML declaring RSS and Atom <link rel="alternate">
+  /list.html            a NukeViet-style list page with no feed: 3 items in
+                        div.news-item (h3/a relative link, span.date
+                        "dd/mm/yyyy HH:MM" in +07:00, 1-3 hours ago)
   /switch/NAME          RSS, or the status last set by /control/NAME?status=N
   /echo                 JSON of the request headers
   /stats                JSON counters; /reset zeroes them
@@ -39,6 +42,7 @@ import sys
 import threading
 import time
 import unicodedata
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -105,6 +109,26 @@ def to_cp1258(text):
     return bytes(out)
 
 
+def list_page(now=None):
+    now = time.time() if now is None else now
+    out = ["<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
+           "<title>Tin tức - Ban Dân vận Tỉnh ủy</title></head><body>"
+           "<div class=\"menu\"><a href=\"/\">Trang chủ</a></div>"
+           "<div class=\"list-news\">"]
+    for i in range(3):
+        title = ITEMS[i][0]
+        when = time.strftime("%d/%m/%Y %H:%M",
+                             time.gmtime(now - 3600 * (i + 1) + 7 * 3600))
+        out.append(
+            "<div class=\"news-item\"><h3><a href=\"/tin-tuc/list-%d.html\">"
+            "%s</a></h3><span class=\"date\">%s</span>"
+            "<p class=\"sapo\">%s</p></div>" % (i + 1, title, when,
+                                               ITEMS[i][1]))
+    out.append("</div><div class=\"footer\">Thống kê truy cập</div>"
+               "</body></html>")
+    return "".join(out)
+
+
 class Stats:
     def __init__(self):
         self.lock = threading.Lock()
@@ -155,12 +179,20 @@ _bomb_lock = threading.Lock()
 
 
 def gzip_bomb():
-    """50 MB of an RSS prologue plus spaces, gzip'd once (about 50 KB)."""
+    """50 MB of an RSS prologue plus spaces, gzip'd once (about 50 KB).
+    Compressed a megabyte at a time: the 50 MB never exist at once, so the
+    process (pytest itself, when imported) does not grow by them, and the
+    children it forks do not inherit that peak in their ru_maxrss."""
     global _bomb
     with _bomb_lock:
         if _bomb is None:
-            raw = b"<rss version=\"2.0\"><channel><title>" + b" " * (50 * MB)
-            _bomb = gzip.compress(raw, compresslevel=9)
+            z = zlib.compressobj(9, zlib.DEFLATED, 31)   # 31: gzip wrapper
+            parts = [z.compress(b"<rss version=\"2.0\"><channel><title>")]
+            spaces = b" " * MB
+            for _ in range(50):
+                parts.append(z.compress(spaces))
+            parts.append(z.flush())
+            _bomb = b"".join(parts)
         return _bomb
 
 
@@ -318,6 +350,9 @@ class Handler(BaseHTTPRequestHandler):
                 "<link rel=\"alternate\" type=\"application/atom+xml\" "
                 "href=\"%s/feed/atom\"></head><body>Trang chủ</body></html>"
                 % b), ctype="text/html; charset=utf-8")
+        if path == "/list.html":
+            return self.reply(200, list_page(),
+                              ctype="text/html; charset=utf-8")
         if path == "/echo":
             return self.reply(200, json.dumps(dict(self.headers.items())),
                               ctype="application/json")

@@ -367,6 +367,29 @@ def test_backfill_per_feed(bantin, http_server, tmp_path):
     assert len(items_of(tmp_path, "new")) == 2
 
 
+def test_html_list_page(bantin, http_server, tmp_path):
+    rules = "\n".join([
+        "type = html",
+        "item = //div[@class='news-item']",
+        "item_title = .//h3/a",
+        "item_link = .//h3/a/@href",
+        "item_date = .//span[@class='date']",
+        "item_summary = .//p[@class='sapo']"])
+    conf = write_conf(tmp_path, [("nghean", http_server.url("/list.html"),
+                                  rules)] + healthy(http_server))
+    r = fetch(bantin, conf)
+    assert r.returncode == 0, r.stderr
+    its = items_of(tmp_path, "nghean")
+    assert [i["link"] for i in its] == [
+        http_server.url("/tin-tuc/list-%d.html" % n) for n in (1, 2, 3)]
+    assert its[0]["title"] == ("Ban Dân vận Tỉnh ủy tổng kết công tác dân "
+                               "vận năm 2024")
+    # "dd/mm/yyyy HH:MM" read as +07:00 (minute precision).
+    assert abs(its[0]["published"] - (time.time() - 3600)) < 120
+    assert its[1]["summary"].startswith("Từ những việc làm nhỏ")
+    assert_healthy_stored(tmp_path)
+
+
 def test_disabled_and_named(bantin, http_server, tmp_path):
     conf = write_conf(tmp_path, [("off", http_server.url("/feed/off"),
                                   "enabled = false")] + healthy(http_server))
