@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -36,6 +37,8 @@ struct server {
 };
 
 static struct server plain;  /* HTTP, for the whole group */
+static struct server tls;    /* HTTPS, for one test; stopped at the end
+                                even when an assertion left it running */
 static const char *script;
 
 static double now_s(void)
@@ -57,6 +60,8 @@ static int server_start(struct server *s, const char *cert, const char *key)
     if (s->pid < 0)
         return -1;
     if (s->pid == 0) {
+        /* Die with the test, even when the test dies first. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (cert)
             execl(PYTHON, PYTHON, script, "--port", "0", "--port-file",
                   portfile, "--tls-cert", cert, "--tls-key", key, (char *)NULL);
@@ -116,6 +121,8 @@ static int group_teardown(void **state)
 {
     (void)state;
     server_stop(&plain);
+    if (tls.pid > 0)
+        server_stop(&tls);
     return 0;
 }
 
@@ -721,7 +728,6 @@ static void test_tls_verified(void **state)
         "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
         "-keyout %s -out %s >/dev/null 2>&1", key, cert);
     assert_int_equal(system(cmd), 0);
-    struct server tls = {0};
     assert_int_equal(server_start(&tls, cert, key), 0);
     char *u = xasprintf("https://127.0.0.1:%d/feed/tls", tls.port);
 
