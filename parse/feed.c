@@ -112,6 +112,16 @@ struct base {
     char *uri;
 };
 
+/* An HTML entity a feed used without declaring it (&nbsp; outside CDATA),
+ * handed to libxml2 as if it were predefined; its text is "&name;" again,
+ * for the HTML decoder. */
+struct html_entity {
+    xmlEntity ent;
+    char name[32];
+    char text[35];
+};
+#define MAX_HTML_ENTITIES 64
+
 struct state {
     xmlParserCtxtPtr ctxt;
     const char *doc_base;        /* --base */
@@ -143,6 +153,8 @@ struct state {
     struct base bases[32];
     int nbases;
     struct scope chan, item;
+    struct html_entity html[MAX_HTML_ENTITIES];
+    int nhtml;
 };
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -150,6 +162,15 @@ struct state {
 static const char *cur_base(const struct state *st)
 {
     return st->nbases ? st->bases[st->nbases - 1].uri : st->doc_base;
+}
+
+/* Whether text handed to on_chars is one of the HTML entities of
+ * on_get_entity (libxml2 passes their text by pointer). */
+static int is_html_entity_text(const struct state *st, const xmlChar *ch)
+{
+    const char *p = (const char *)ch;
+    return p >= (const char *)st->html &&
+           p < (const char *)(st->html + st->nhtml);
 }
 
 static enum ns ns_of(const xmlChar *uri, const xmlChar *prefix)
@@ -960,7 +981,7 @@ static void on_chars(void *ctx, const xmlChar *ch, int len)
     if (st->cap == F_NONE || st->skip_depth)
         return;
     struct buf *b = &st->cap_scope->f[st->cap];
-    if (st->cap_kind == TK_XHTML)
+    if (st->cap_kind == TK_XHTML && !is_html_entity_text(st, ch))
         cap_add_escaped(b, (const char *)ch, (size_t)len, 0);
     else
         cap_add(b, (const char *)ch, (size_t)len);
@@ -1000,11 +1021,50 @@ static void on_unparsed_decl(void *ctx, const xmlChar *name,
     on_entity_decl(ctx, name, 0, public_id, system_id, (xmlChar *)notation);
 }
 
+/* Raw HTML entities in the XML (&nbsp;, &ocirc; outside CDATA) are the
+ * commonest breakage of CMS feeds. Undeclared, they are fatal; and once a
+ * document is not well-formed, libxml2 drops every later entity reference,
+ * &amp; included. So an HTML 4 entity name is answered here with a
+ * "predefined" entity whose text is the reference itself: libxml2 passes
+ * that text on unexpanded (on_chars), and the HTML decoder of text.c
+ * decodes it with the rest. In an attribute value only a '&' survives
+ * (libxml2 copies one byte of a predefined entity there). Nothing is ever
+ * declared: parameter entities and other names stay unknown. */
 static xmlEntityPtr on_get_entity(void *ctx, const xmlChar *name)
+{
+    struct state *st = ctx;
+    size_t n = strlen((const char *)name);
+    if (n == 0 || n >= sizeof st->html[0].name)
+        return NULL;
+    for (int i = 0; i < st->nhtml; i++)
+        if (strcmp(st->html[i].name, (const char *)name) == 0)
+            return &st->html[i].ent;
+    if (st->nhtml == MAX_HTML_ENTITIES)
+        return NULL;
+    struct html_entity *h = &st->html[st->nhtml];
+    snprintf(h->text, sizeof h->text, "&%s;", (const char *)name);
+    char *decoded = text_decode_entities(h->text, n + 2);
+    int known = strcmp(decoded, h->text) != 0;
+    free(decoded);
+    if (!known)
+        return NULL;
+    memcpy(h->name, name, n + 1);
+    memset(&h->ent, 0, sizeof h->ent);
+    h->ent.type = XML_ENTITY_DECL;
+    h->ent.etype = XML_INTERNAL_PREDEFINED_ENTITY;
+    h->ent.name = (const xmlChar *)h->name;
+    h->ent.content = (xmlChar *)h->text;
+    h->ent.length = (int)n + 2;
+    st->nhtml++;
+    return &h->ent;
+}
+
+static xmlEntityPtr on_get_parameter_entity(void *ctx, const xmlChar *name)
 {
     (void)ctx, (void)name;
     return NULL;
 }
+
 
 /* Keep libxml2's first fatal error (and the first error of any level) as
  * one line; nothing of libxml2 reaches stderr. */
@@ -1074,12 +1134,142 @@ static void finish_channel(struct state *st)
     }
 }
 
-static int blank(const char *s, size_t n)
+/* A '&' that starts no reference ("Tom & Jerry", "?w=1200&h=0" in an
+ * attribute) is the commonest way a feed is not XML. libxml2 recovers by
+ * dropping it, and from then on drops every named reference, &amp;
+ * included. Returns a copy of s with such ampersands written "&amp;"
+ * (outside CDATA sections and comments, where '&' is literal), or NULL
+ * when there is none. */
+static char *repair_ampersands(const char *s, size_t n, size_t *outn)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!IS_SPACE(s[i]))
-            return 0;
-    return 1;
+    struct buf b;
+    size_t i = 0, done = 0, fixed = 0;
+    buf_init(&b, 2 * n + 16);
+    /* one pass: i only moves forward, and each memchr/memmem starts at i */
+    const char *amp = memchr(s, '&', n);
+    while (amp) {
+        size_t at = (size_t)(amp - s);
+        const char *p = memchr(s + i, '<', at - i);
+        if (p) {
+            /* a CDATA section or a comment before the '&' may hide it */
+            size_t pos = (size_t)(p - s);
+            const char *close;
+            if (n - pos >= 9 && memcmp(p, "<![CDATA[", 9) == 0)
+                close = memmem(p + 9, n - pos - 9, "]]>", 3);
+            else if (n - pos >= 4 && memcmp(p, "<!--", 4) == 0)
+                close = memmem(p + 4, n - pos - 4, "-->", 3);
+            else {
+                i = pos + 1;
+                continue;
+            }
+            if (!close)
+                break;
+            i = (size_t)(close - s) + 3;
+            if (i > at)
+                amp = memchr(s + i, '&', n - i);
+            continue;
+        }
+        size_t k = at + 1;
+        if (k < n && s[k] == '#') {
+            k++;
+            int hex = k < n && (s[k] == 'x' || s[k] == 'X');
+            k += hex;
+            size_t d = k;
+            while (k < n && (IS_DIGIT(s[k]) ||
+                             (hex && IS_ALPHA(s[k]) &&
+                              TO_LOWER((unsigned char)s[k]) <= 'f')))
+                k++;
+            if (k == d)
+                k = at + 1;
+        } else if (k < n && (IS_ALPHA(s[k]) || s[k] == '_' || s[k] == ':')) {
+            while (k < n && k - at < 40 &&
+                   (IS_ALPHA(s[k]) || IS_DIGIT(s[k]) || s[k] == '_' ||
+                    s[k] == ':' || s[k] == '.' || s[k] == '-'))
+                k++;
+        }
+        if (k < n && k > at + 1 && s[k] == ';') {
+            i = k + 1;      /* a reference */
+        } else {
+            buf_add(&b, s + done, at + 1 - done);
+            buf_add(&b, "amp;", 4);
+            done = at + 1;
+            i = at + 1;
+            fixed++;
+        }
+        amp = i < n ? memchr(s + i, '&', n - i) : NULL;
+    }
+    if (!fixed) {
+        buf_release(&b);
+        return NULL;
+    }
+    buf_add(&b, s + done, n - done);
+    *outn = b.len;
+    char *r = buf_detach(&b);
+    buf_release(&b);
+    return r;
+}
+
+/* One pass of the SAX parser over s[0..n) into st. Returns whether the
+ * document was well-formed. */
+static int parse_once(struct state *st, const char *s, size_t n)
+{
+    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    if (!ctxt)
+        die(71, "out of memory creating an XML parser");
+    st->ctxt = ctxt;
+    xmlSAXHandler *sax = ctxt->sax;
+    memset(sax, 0, sizeof *sax);
+    sax->initialized = XML_SAX2_MAGIC;
+    sax->startElementNs = on_start;
+    sax->endElementNs = on_end;
+    sax->characters = on_chars;
+    sax->ignorableWhitespace = on_chars;
+    sax->reference = on_reference;
+    sax->entityDecl = on_entity_decl;
+    sax->unparsedEntityDecl = on_unparsed_decl;
+    sax->getEntity = on_get_entity;
+    sax->getParameterEntity = on_get_parameter_entity;
+    sax->serror = on_error;
+    ctxt->userData = st;
+    xmlSetStructuredErrorFunc(st, on_error);
+    /* NEVER NOENT, DTDLOAD, DTDATTR, DTDVALID, XINCLUDE or HUGE (LIBS.md
+     * 3). The bytes are UTF-8 now whatever the declaration says (it may
+     * say windows-1258, or utf-16 like vietnambiz): IGNORE_ENC keeps
+     * libxml2 from switching on the declaration, and without an encoding
+     * argument it reads UTF-8 natively, with no conversion pass. No tree
+     * is built (the SAX handler above builds none), so the result is
+     * always NULL. */
+    xmlDocPtr none_doc = xmlCtxtReadMemory(
+        ctxt, s, (int)n, st->doc_base, NULL,
+        XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR |
+        XML_PARSE_NOWARNING | XML_PARSE_RECOVER | XML_PARSE_IGNORE_ENC);
+    if (none_doc)
+        xmlFreeDoc(none_doc);
+    xmlSetStructuredErrorFunc(NULL, on_global_error);
+    int well_formed = ctxt->wellFormed;
+    xmlFreeParserCtxt(ctxt);
+    st->ctxt = NULL;
+    return well_formed;
+}
+
+static struct state *state_new(struct feed *out, const char *base)
+{
+    struct state *st = xcalloc(1, sizeof *st);
+    st->out = out;
+    st->doc_base = base;
+    st->cap = F_NONE;
+    scope_init(&st->chan);
+    scope_init(&st->item);
+    return st;
+}
+
+static void state_free(struct state *st)
+{
+    scope_release(&st->chan);
+    scope_release(&st->item);
+    while (st->nbases)
+        free(st->bases[--st->nbases].uri);
+    free(st);
 }
 
 enum feed_error feed_parse(const char *doc, size_t n,
@@ -1100,60 +1290,39 @@ enum feed_error feed_parse(const char *doc, size_t n,
     struct charset_result cs;
     char cs_warn[128];
     charset_to_utf8(doc, n, opt->http_charset, 0, &cs, cs_warn, sizeof cs_warn);
-    snprintf(out->encoding, sizeof out->encoding, "%s", cs.encoding);
     /* blank lines before the XML declaration (PHP includes) are common and
      * harmless; XML would refuse the declaration after them */
     size_t start = 0;
     while (start < cs.len && IS_SPACE(cs.data[start]))
         start++;
-    if (blank(cs.data, cs.len)) {
+    if (start == cs.len) {
         free(cs.data);
         snprintf(err, errlen, "not a feed (empty document)");
         return FEED_ERR_MALFORMED;
     }
 
-    struct state *st = xcalloc(1, sizeof *st);
-    st->out = out;
-    st->doc_base = opt->base_url;
-    st->cap = F_NONE;
-    scope_init(&st->chan);
-    scope_init(&st->item);
-
-    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-    if (!ctxt)
-        die(71, "out of memory creating an XML parser");
-    st->ctxt = ctxt;
-    xmlSAXHandler *sax = ctxt->sax;
-    memset(sax, 0, sizeof *sax);
-    sax->initialized = XML_SAX2_MAGIC;
-    sax->startElementNs = on_start;
-    sax->endElementNs = on_end;
-    sax->characters = on_chars;
-    sax->ignorableWhitespace = on_chars;
-    sax->reference = on_reference;
-    sax->entityDecl = on_entity_decl;
-    sax->unparsedEntityDecl = on_unparsed_decl;
-    sax->getEntity = on_get_entity;
-    sax->getParameterEntity = on_get_entity;
-    sax->serror = on_error;
-    ctxt->userData = st;
-    xmlSetStructuredErrorFunc(st, on_error);
-    /* NEVER NOENT, DTDLOAD, DTDATTR, DTDVALID, XINCLUDE or HUGE (LIBS.md
-     * 3). The bytes are UTF-8 now whatever the declaration says (it may
-     * say windows-1258, or utf-16 like vietnambiz): "UTF-8" overrides it,
-     * and IGNORE_ENC keeps libxml2 from switching on the declaration. No
-     * tree is built (the SAX handler above builds none), so the result is
-     * always NULL. */
-    xmlDocPtr none_doc = xmlCtxtReadMemory(
-        ctxt, cs.data + start, (int)(cs.len - start), opt->base_url, NULL,
-        XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR |
-        XML_PARSE_NOWARNING | XML_PARSE_RECOVER | XML_PARSE_IGNORE_ENC);
-    if (none_doc)
-        xmlFreeDoc(none_doc);
-    xmlSetStructuredErrorFunc(NULL, on_global_error);
-    int well_formed = ctxt->wellFormed;
-    xmlFreeParserCtxt(ctxt);
+    struct state *st = state_new(out, opt->base_url);
+    int well_formed = parse_once(st, cs.data + start, cs.len - start);
+    if (!well_formed && !st->hostile && !st->too_deep && !st->not_feed &&
+        st->root_seen) {
+        /* broken: if bare ampersands are why, parse a repaired copy (still
+         * degraded, with the first error of the original) */
+        size_t fixed_len;
+        char *fixed = repair_ampersands(cs.data + start, cs.len - start,
+                                        &fixed_len);
+        if (fixed) {
+            struct state *again = state_new(out, opt->base_url);
+            feed_free(out);
+            parse_once(again, fixed, fixed_len);
+            free(fixed);
+            memcpy(again->first_err, st->first_err, sizeof st->first_err);
+            memcpy(again->any_err, st->any_err, sizeof st->any_err);
+            state_free(st);
+            st = again;
+        }
+    }
     free(cs.data);
+    snprintf(out->encoding, sizeof out->encoding, "%s", cs.encoding);
 
     if (st->hostile) {
         snprintf(err, errlen, "document declares entities (refused)");
@@ -1179,12 +1348,7 @@ enum feed_error feed_parse(const char *doc, size_t n,
         else
             snprintf(err, errlen, "%s", cs_warn);
     }
-
-    scope_release(&st->chan);
-    scope_release(&st->item);
-    while (st->nbases)
-        free(st->bases[--st->nbases].uri);
-    free(st);
+    state_free(st);
     if (rc != FEED_OK)
         feed_free(out);
     return rc;

@@ -553,6 +553,36 @@ def test_tolerances():
     assert b["summary"] == "Đoạn một Đoạn hai"        # unescaped <p>s
 
 
+def test_raw_html_entities_outside_cdata():
+    # undeclared, they would make the feed not XML; they are decoded instead
+    r = parse(FORMATS / "raw-html-entities.xml")
+    assert r.rc == 0 and r.err == ""
+    d = r.json()
+    assert "degraded" not in d["feed"]
+    assert d["feed"]["title"] == "Ban Dân vận – tin mới"
+    a, b = d["items"]
+    assert a["title"] == 'Ngôi sao tỏa sáng & "dân vận"'
+    assert a["summary"] == "Mô tả ngắn"
+    assert b["title"] == "AT&T & VNPT"
+
+
+def test_bare_ampersands_repaired():
+    r = parse(FORMATS / "bare-ampersand.xml")
+    assert r.rc == 0
+    assert re.fullmatch(r"bantin: warning: \S+: broken XML, read in recovery "
+                        r"mode \(line 4: [^\n]+\)\n", r.err)
+    d = r.json()
+    assert d["feed"]["degraded"] is True
+    assert d["feed"]["title"] == "Kinh tế & Xã hội"
+    assert d["feed"]["link"] == "https://amp.example.vn/?a=1&b=2"
+    a, b = d["items"]
+    assert a["title"] == "Tom & Jerry"
+    assert a["link"] == "https://amp.example.vn/tin?id=1&lang=vi"
+    assert a["summary"] == "x R&D"            # CDATA left as it was
+    # without the repair, libxml2 drops every &amp; after the first error
+    assert b["title"] == "Sau lỗi: AT&T & VNPT"
+
+
 # ---- hostile documents -----------------------------------------------------
 
 REFUSED = [

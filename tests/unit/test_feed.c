@@ -278,13 +278,14 @@ static void test_ok_and_degraded(void **state)
     assert_null(strchr(err, '\n'));
     feed_free(&f);
 
-    /* bare & mid-document: recovery keeps all three items */
+    /* bare & mid-document: all three items, and the & itself */
     assert_int_equal(parse_str("<rss><channel><item><title>1</title></item>"
                                "<item><title>Tom & Jerry</title></item>"
                                "<item><title>3</title></item></channel></rss>",
                                &f, err), FEED_OK);
     assert_int_equal(f.degraded, 1);
     assert_int_equal(f.nitems, 3);
+    assert_string_equal(f.items[1].title, "Tom & Jerry");   /* repaired */
     feed_free(&f);
 }
 
