@@ -1,4 +1,4 @@
-/* feed.c - RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom 0.3/1.0 documents to plain items (libxml2 SAX). */
+/* feed.c - RSS 0.9x/2.0, RSS 1.0 (RDF), Atom 0.3/1.0 to plain items (libxml2 SAX). */
 #include "feed.h"
 
 #include <stdint.h>
@@ -30,7 +30,9 @@
  * parser found it not well-formed. This is the same result as a strict
  * parse followed by a recovering one: up to its first fatal error a strict
  * parse produces exactly the events of a recovering parse, after which it
- * stops, and the recovering parse we would retry with is this one.
+ * stops, and the recovering parse we would retry with is this one. When
+ * bare ampersands broke the document, a repaired copy is parsed instead
+ * (still degraded): see repair_ampersands().
  */
 
 #define NS_ATOM10  "http://www.w3.org/2005/Atom"
@@ -676,8 +678,9 @@ static enum tkind atom_kind(const xmlChar **attrs, int nb)
                ascii_casecmp(type, "application/xhtml+xml") == 0) {
         k = TK_XHTML;
     } else if (ascii_casecmp(type, "text/html") == 0) {
-        /* Atom 0.3 mode="xml" (the default) puts the markup inline */
-        k = mode || !strchr(type, '/') ? TK_XHTML : TK_HTML;
+        /* Atom 0.3 mode="xml" puts the markup inline; Atom 1.0 text/html
+         * is HTML as text (inline markup is kept as HTML either way) */
+        k = mode ? TK_XHTML : TK_HTML;
     } else {
         k = ascii_ncasecmp(type, "text/", 5) == 0 ? TK_TEXT : TK_SKIP;
     }
@@ -821,6 +824,100 @@ static void root_element(struct state *st, const xmlChar *local,
     st->chan_depth = 1;
 }
 
+/* An element directly inside an item (or inside its Atom author). */
+static void item_start(struct state *st, enum ns ns, const xmlChar *local,
+                       int nb, const xmlChar **attrs)
+{
+    struct scope *sc = &st->item;
+    int atom = st->out->kind == FEED_ATOM;
+    if (ns == NS_ATOM || (atom && st->atom_bare && ns == NS_NONE)) {
+        if (is(local, "link")) {
+            atom_link(st, sc, attrs, nb);
+            return;
+        }
+        if (is(local, "author")) {
+            st->author_depth = st->depth;
+            return;
+        }
+        if (atom && is(local, "category")) {
+            char *term = get_attr(attrs, nb, "term");
+            if (!term)
+                term = get_attr(attrs, nb, "label");
+            if (term) {
+                begin_capture(st, sc, F_CATEGORY, TK_TEXT);
+                cap_add(&sc->f[F_CATEGORY], term, strlen(term));
+                free(term);
+                end_capture(st);
+            }
+            return;
+        }
+    }
+    enum field f = field_of(st, ns, local, 1);
+    if (f == F_NONE)
+        return;
+    if (f == F_CATEGORY ? sc->ncats == LIMIT_CATEGORIES
+        : f == F_LINK   ? sc->link != NULL
+                        : has(sc, f))
+        return;
+    enum tkind k = TK_HTML;
+    if (atom && (f == F_TITLE || f == F_DESC || f == F_CONTENT))
+        k = atom_kind(attrs, nb);
+    else if (f != F_TITLE && f != F_DESC && f != F_CONTENT)
+        k = TK_TEXT;
+    if (f == F_GUID) {
+        char *p = get_attr(attrs, nb, "isPermaLink");
+        sc->guid_permalink = !p || ascii_casecmp(p, "true") == 0;
+        free(p);
+    }
+    begin_capture(st, sc, f, k);
+}
+
+/* An element outside any item: an item, a channel, or a channel field. */
+static void channel_start(struct state *st, enum ns ns, const xmlChar *local,
+                          int nb, const xmlChar **attrs)
+{
+    struct feed *fd = st->out;
+    int atom = fd->kind == FEED_ATOM;
+    int core = atom ? ns == NS_ATOM || (st->atom_bare && ns == NS_NONE)
+                    : ns == NS_NONE || ns == NS_RSS;
+    /* items under the root (RDF, Atom, broken RSS) or under the channel */
+    if (st->depth == st->chan_depth + 1 || st->depth == 2) {
+        if (core && is(local, atom ? "entry" : "item")) {
+            if (++st->items_seen > LIMIT_ITEMS_PER_DOC) {
+                fd->dropped_limit++;
+                st->skip_depth = st->depth;
+                return;
+            }
+            st->item_depth = st->depth;
+            scope_reset(&st->item);
+            return;
+        }
+        if (!atom && core && is(local, "channel") && st->depth == 2) {
+            st->chan_depth = 2;
+            return;
+        }
+    }
+    if (st->depth != st->chan_depth + 1)
+        return;
+    struct scope *sc = &st->chan;
+    if (ns == NS_ATOM || (atom && st->atom_bare && ns == NS_NONE)) {
+        if (is(local, "link")) {
+            atom_link(st, sc, attrs, nb);
+            return;
+        }
+        if (atom && is(local, "author")) {
+            st->author_depth = st->depth;
+            return;
+        }
+    }
+    enum field f = field_of(st, ns, local, 0);
+    if (f == F_NONE || (f == F_LINK ? sc->link != NULL : has(sc, f)))
+        return;
+    begin_capture(st, sc, f,
+                  f != F_TITLE ? TK_TEXT
+                  : atom       ? atom_kind(attrs, nb) : TK_HTML);
+}
+
 static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
                      const xmlChar *uri, int nb_namespaces,
                      const xmlChar **namespaces, int nb_attributes,
@@ -848,10 +945,6 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
         root_element(st, local, prefix, uri);
         return;
     }
-    struct feed *fd = st->out;
-    enum ns ns = ns_of(uri, prefix);
-    int atom = fd->kind == FEED_ATOM;
-
     if (st->author_depth) {
         struct scope *sc = st->item_depth ? &st->item : &st->chan;
         if (st->depth == st->author_depth + 1 && is(local, "name") &&
@@ -859,91 +952,11 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
             begin_capture(st, sc, F_AUTHOR_ATOM, TK_TEXT);
         return;
     }
-    if (st->item_depth) {
-        struct scope *sc = &st->item;
-        if (st->depth != st->item_depth + 1)
-            return;
-        if ((ns == NS_ATOM || (atom && st->atom_bare && ns == NS_NONE))) {
-            if (is(local, "link")) {
-                atom_link(st, sc, attrs, nb_attributes);
-                return;
-            }
-            if (is(local, "author")) {
-                st->author_depth = st->depth;
-                return;
-            }
-            if (atom && is(local, "category")) {
-                char *term = get_attr(attrs, nb_attributes, "term");
-                if (!term)
-                    term = get_attr(attrs, nb_attributes, "label");
-                if (term) {
-                    begin_capture(st, sc, F_CATEGORY, TK_TEXT);
-                    cap_add(&sc->f[F_CATEGORY], term, strlen(term));
-                    free(term);
-                    end_capture(st);
-                }
-                return;
-            }
-        }
-        enum field f = field_of(st, ns, local, 1);
-        if (f == F_NONE)
-            return;
-        if (f == F_CATEGORY ? sc->ncats == LIMIT_CATEGORIES
-            : f == F_LINK   ? sc->link != NULL
-                            : has(sc, f))
-            return;
-        enum tkind k = TK_HTML;
-        if (atom && (f == F_TITLE || f == F_DESC || f == F_CONTENT))
-            k = atom_kind(attrs, nb_attributes);
-        else if (f != F_TITLE && f != F_DESC && f != F_CONTENT)
-            k = TK_TEXT;
-        if (f == F_GUID) {
-            char *p = get_attr(attrs, nb_attributes, "isPermaLink");
-            sc->guid_permalink = !p || ascii_casecmp(p, "true") == 0;
-            free(p);
-        }
-        begin_capture(st, sc, f, k);
-        return;
-    }
-
-    /* channel level: is it an item, a container, or a channel field? */
-    int core = atom ? ns == NS_ATOM || (st->atom_bare && ns == NS_NONE)
-                    : ns == NS_NONE || ns == NS_RSS;
-    if (st->depth == st->chan_depth + 1 || st->depth == 2) {
-        if (core && is(local, atom ? "entry" : "item")) {
-            if (++st->items_seen > LIMIT_ITEMS_PER_DOC) {
-                fd->dropped_limit++;
-                st->skip_depth = st->depth;
-                return;
-            }
-            st->item_depth = st->depth;
-            scope_reset(&st->item);
-            return;
-        }
-        if (!atom && core && is(local, "channel") && st->depth == 2) {
-            st->chan_depth = 2;
-            return;
-        }
-    }
-    if (st->depth != st->chan_depth + 1)
-        return;
-    struct scope *sc = &st->chan;
-    if (ns == NS_ATOM || (atom && st->atom_bare && ns == NS_NONE)) {
-        if (is(local, "link")) {
-            atom_link(st, sc, attrs, nb_attributes);
-            return;
-        }
-        if (atom && is(local, "author")) {
-            st->author_depth = st->depth;
-            return;
-        }
-    }
-    enum field f = field_of(st, ns, local, 0);
-    if (f == F_NONE || (f == F_LINK ? sc->link != NULL : has(sc, f)))
-        return;
-    begin_capture(st, sc, f,
-                  f != F_TITLE ? TK_TEXT
-                  : atom       ? atom_kind(attrs, nb_attributes) : TK_HTML);
+    enum ns ns = ns_of(uri, prefix);
+    if (!st->item_depth)
+        channel_start(st, ns, local, nb_attributes, attrs);
+    else if (st->depth == st->item_depth + 1)
+        item_start(st, ns, local, nb_attributes, attrs);
 }
 
 static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
