@@ -11,13 +11,18 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum feed_kind { FEED_RSS, FEED_RDF, FEED_ATOM };
+/* FEED_HTML: a list page read with XPath rules (parse/html.h). */
+enum feed_kind { FEED_RSS, FEED_RDF, FEED_ATOM, FEED_HTML };
 
 struct feed_item {
     char *id;            /* guid/id, else link, else a hash of title+date */
     char *title;         /* plain text, NFC, <= LIMIT_TITLE_BYTES, or NULL */
     char *link;          /* absolute http(s) URL, or NULL */
     int64_t published;   /* UTC seconds, or TIME_NONE */
+    int published_guessed; /* 1: the source gave no usable date and published
+                              is the fetch time, i.e. when first seen (HTML
+                              list pages); such an item is undated for the
+                              store's backfill */
     int64_t updated;     /* UTC seconds, or TIME_NONE */
     char *author;        /* plain text, or NULL */
     char *summary;       /* plain text, NFC, <= LIMIT_SUMMARY_BYTES, or NULL */

@@ -37,6 +37,7 @@ static const char *kind_name(enum feed_kind k)
     switch (k) {
     case FEED_RDF: return "rdf";
     case FEED_ATOM: return "atom";
+    case FEED_HTML: return "html";
     default: return "rss";
     }
 }

@@ -910,6 +910,7 @@ static int build_item(struct extract *x, xmlNodePtr node, int single,
         rep->future_dates++;
     }
     it->published = t;
+    it->published_guessed = dh == HTML_DATE_GUESSED;
     *how = (unsigned char)dh;
 
     /* summary */
@@ -1152,7 +1153,7 @@ int html_extract_list(const char *page, size_t n, const char *page_url,
     html_quiet_end(&x.quiet);
 
     if (rc == 0) {
-        out->kind = FEED_RSS;
+        out->kind = FEED_HTML;
         out->title = x.meta.site_name ? xstrdup(x.meta.site_name) : NULL;
         out->link = page_url && url_is_http(page_url) ? xstrdup(page_url) : NULL;
         out->bad_dates = rep->bad_dates;

@@ -96,7 +96,7 @@ struct html_report {
  * and from its metadata. fetch_time (UTC seconds) anchors relative dates
  * and the clamp. rep may be NULL.
  *
- * Returns 0 and fills *out (release with feed_free; kind is FEED_RSS,
+ * Returns 0 and fills *out (release with feed_free; kind is FEED_HTML,
  * title is og:site_name or <title>, link is page_url) -- possibly with no
  * items, which the report tells apart (nodes == 0). Returns -1 with *out
  * empty and one line in err naming the rule when a rule does not compile

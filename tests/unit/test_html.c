@@ -72,6 +72,8 @@ static void check_items(const struct feed *f, const struct html_report *rep,
             fail_msg("item %zu date: got %s, want %s", i, utc(it->published), w[i].date);
         if (rep->date_how[i] != w[i].how)
             fail_msg("item %zu date_how: got %d, want %d", i, rep->date_how[i], w[i].how);
+        /* the store and later stages see the guess on the item itself */
+        assert_int_equal(it->published_guessed, w[i].how == HTML_DATE_GUESSED);
         if (w[i].summary)
             assert_string_equal(it->summary, w[i].summary);
         else
@@ -151,6 +153,17 @@ static void test_nukeviet(void **state)
     assert_string_equal(f.title, "Ban Dân vận Tỉnh ủy Nghệ An");
     assert_string_equal(f.link, NV_PAGE);
     assert_string_equal(f.encoding, "UTF-8");
+    assert_int_equal(f.kind, FEED_HTML);
+    {
+        char *json = NULL;
+        size_t jn = 0;
+        FILE *mf = open_memstream(&json, &jn);
+        assert_non_null(mf);
+        assert_int_equal(feed_json_write(&f, mf), 0);
+        fclose(mf);
+        assert_non_null(strstr(json, "\"kind\":\"html\""));
+        free(json);
+    }
     /* the sixth news_column holds only a ul.related: no title, no link */
     assert_int_equal(rep.nodes, 6);
     assert_int_equal(rep.empty, 1);
