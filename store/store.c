@@ -630,6 +630,8 @@ struct save {
     int64_t now;
     int first;                 /* no successful fetch yet: backfill applies */
     int link_mode;
+    int64_t *created;          /* per item: the items row it created, or 0;
+                                  NULL: not wanted */
     char **canon;              /* url_canonical of each item's link */
     sqlite3_stmt *has_key;     /* (feed, key) already stored? */
     sqlite3_stmt *has_canon;   /* this feed already carried this link? */
@@ -773,10 +775,12 @@ static char *categories_json(const struct feed_item *it)
     return out;
 }
 
-/* Too old to enter the digest from a feed's first fetch. */
+/* Too old to enter the digest from a feed's first fetch. A guessed date
+ * (the fetch time, HTML lists) says nothing of the item's age. */
 static int before_backfill(const struct save *sv, const struct feed_item *it)
 {
-    int64_t t = it->published != TIME_NONE ? it->published : it->updated;
+    int64_t t = it->published != TIME_NONE && !it->published_guessed
+                    ? it->published : it->updated;
     return t == TIME_NONE || t < sv->now - sv->s->backfill;
 }
 
@@ -802,7 +806,7 @@ static int64_t insert_item(struct save *sv, const struct feed_item *it,
 
 /* Store one item of the document (see store.h for the rules). */
 static int save_item(struct save *sv, const struct feed_item *it, const char *canon,
-                     struct store_save_stats *st)
+                     struct store_save_stats *st, int64_t *created)
 {
     const char *key = sv->link_mode && canon ? canon : it->id;
     if (is_blank(key)) {
@@ -835,6 +839,8 @@ static int save_item(struct save *sv, const struct feed_item *it, const char *ca
         if (item < 0)
             return -1;
         st->new_items++;
+        if (created)
+            *created = item;
     }
     sqlite3_stmt *ins = sv->ins_source;
     bind_text(ins, 1, sv->feed);
@@ -878,7 +884,8 @@ static int save_items(struct save *sv, const struct feed *f,
         }
     }
     for (size_t i = 0; i < f->nitems; i++)
-        if (save_item(sv, &f->items[i], sv->canon[i], st) < 0)
+        if (save_item(sv, &f->items[i], sv->canon[i], st,
+                      sv->created ? &sv->created[i] : NULL) < 0)
             return -1;
     return 0;
 }
@@ -957,11 +964,24 @@ int store_feed_save(struct store *s, const char *id, const struct store_fetch_re
                     const struct feed *parsed, int64_t now,
                     struct store_save_stats *stats)
 {
+    return store_feed_save_created(s, id, r, parsed, now, stats, NULL);
+}
+
+int store_feed_save_created(struct store *s, const char *id,
+                            const struct store_fetch_result *r,
+                            const struct feed *parsed, int64_t now,
+                            struct store_save_stats *stats, int64_t *created)
+{
     struct store_save_stats dummy;
     struct store_save_stats *st = stats ? stats : &dummy;
     memset(st, 0, sizeof *st);
     struct save sv = {.s = s, .feed = id, .now = now};
     size_t nitems = 0;
+
+    if (created && parsed && parsed->nitems > 0) {
+        memset(created, 0, parsed->nitems * sizeof *created);
+        sv.created = created;
+    }
 
     if (begin(s) < 0)
         return -1;
@@ -1005,5 +1025,36 @@ fail:
     save_finish(&sv, nitems);
     rollback(s);
     memset(st, 0, sizeof *st);
+    if (sv.created)
+        memset(sv.created, 0, parsed->nitems * sizeof *sv.created);
     return -1;
+}
+
+int store_item_set_article(struct store *s, int64_t item, const char *summary,
+                           int64_t published)
+{
+    static const char sql[] =
+        "UPDATE items SET summary = COALESCE(?2, summary),\n"
+        "  published = COALESCE(?3, published) WHERE id = ?1";
+    sqlite3_stmt *st;
+    if (begin(s) < 0)
+        return -1;
+    if (prep(s, &st, sql) < 0) {
+        rollback(s);
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, item);
+    bind_text(st, 2, summary && *summary ? summary : NULL);
+    bind_time(st, 3, published);
+    int rc = run(s, st, "save article summary");
+    sqlite3_finalize(st);
+    if (rc == 0 && sqlite3_changes(s->db) == 0) {
+        set_err(s, "no item %lld", (long long)item);
+        rc = -1;
+    }
+    if (rc < 0 || commit(s) < 0) {
+        rollback(s);
+        return -1;
+    }
+    return 0;
 }

@@ -192,7 +192,10 @@ const char *store_feed_state(const struct store_feed *f);
  * successful fetch only items whose date (published, else updated) is
  * within backfill before now are stored; undated items count as old there,
  * because a list page without dates would otherwise flood the next digest
- * with its whole archive. Nothing is ever deleted.
+ * with its whole archive (an item with published_guessed is undated). An
+ * items row is written once: a later fetch never changes its fields, so a
+ * guessed date stays the time the item was first seen. Nothing is ever
+ * deleted.
  * Id fallback: in guid mode, when the document has a blank id, an id used
  * by two different links, or more than half of its linked items carry a
  * link this feed already stored under another id, the feed switches to
@@ -204,5 +207,24 @@ int store_feed_save(struct store *s, const char *id,
                     const struct store_fetch_result *r,
                     const struct feed *parsed, int64_t now,
                     struct store_save_stats *stats);
+
+/* store_feed_save that also tells which items rows it created, for the
+ * follow-up work on new items only (article pages). created may be NULL;
+ * else it has room for parsed->nitems entries and created[i] is set to the
+ * id of the items row this save created for parsed->items[i], or 0 when it
+ * created none (known already, another feed's, older than backfill,
+ * unkeyed; and for every item when the save failed). Same return. */
+int store_feed_save_created(struct store *s, const char *id,
+                            const struct store_fetch_result *r,
+                            const struct feed *parsed, int64_t now,
+                            struct store_save_stats *stats, int64_t *created);
+
+/* What the item's own (article) page said, in one short transaction: its
+ * summary replaces the stored one unless it is NULL or "", and published
+ * replaces the stored date unless it is TIME_NONE (the caller passes one
+ * only when the list gave no date). Returns 0, or -1 (see store_error):
+ * no such item, or a database error. */
+int store_item_set_article(struct store *s, int64_t item, const char *summary,
+                           int64_t published);
 
 #endif

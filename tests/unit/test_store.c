@@ -555,6 +555,126 @@ static void test_backfill_first_fetch(void **state)
     store_feed_release(&f);
 }
 
+/* An HTML list item without a date carries the fetch time, flagged as a
+ * guess: on the first fetch it is undated (remembered, not stored); later
+ * it is stored with the time first seen, which no re-fetch changes. */
+static struct feed_item guessed(const char *link, const char *title, int64_t now)
+{
+    struct feed_item it = item(link, link, title, now);
+    it.published_guessed = 1;
+    return it;
+}
+
+static void test_guessed_dates(void **state)
+{
+    struct fixture *fx = *state;
+    sync_feed(fx, "h", "https://h.example/tin-tuc");
+    store_set_backfill(fx->st, 2 * DAY);
+    struct feed_item v1[] = {
+        guessed("https://h.example/1", "archive 1", NOW),
+        guessed("https://h.example/2", "archive 2", NOW),
+        item("https://h.example/3", "https://h.example/3", "dated", NOW - HOUR),
+    };
+    struct feed d1 = doc(v1, 3);
+    d1.kind = FEED_HTML;
+    struct store_fetch_result r = ok200();
+    struct store_save_stats st = save(fx, "h", &r, &d1, NOW);
+    assert_int_equal(st.new_items, 1);
+    assert_int_equal(st.skipped_old, 2);
+
+    /* Next run, a new undated item: stored, dated when first seen. */
+    int64_t t2 = NOW + 6 * HOUR;
+    struct feed_item v2[] = {
+        guessed("https://h.example/4", "new, undated", t2),
+        guessed("https://h.example/1", "archive 1", t2),
+        v1[2],
+    };
+    struct feed d2 = doc(v2, 3);
+    d2.kind = FEED_HTML;
+    st = save(fx, "h", &r, &d2, t2);
+    assert_int_equal(st.new_items, 1);
+    assert_int_equal(st.seen_again, 2);
+    assert_int_equal(qint(fx->path, "SELECT published FROM items WHERE "
+                                    "link = 'https://h.example/4'"), t2);
+
+    /* Later fetches guess later times: the stored one stays. */
+    for (int k = 1; k <= 2; k++) {
+        int64_t t = t2 + k * DAY;
+        struct feed_item v3[] = {
+            guessed("https://h.example/4", "new, undated (edited)", t),
+        };
+        struct feed d3 = doc(v3, 1);
+        st = save(fx, "h", &r, &d3, t);
+        assert_int_equal(st.new_items, 0);
+        assert_int_equal(st.seen_again, 1);
+    }
+    assert_int_equal(qint(fx->path, "SELECT published FROM items WHERE "
+                                    "link = 'https://h.example/4'"), t2);
+    check_text(fx->path, "SELECT title FROM items WHERE link = 'https://h.example/4'",
+               "new, undated");
+    assert_int_equal(qint(fx->path, "SELECT count(*) FROM items"), 2);
+}
+
+/* store_feed_save_created names the rows it created, item by item; the
+ * article summary then replaces the list's, and the date only when given. */
+static void test_created_and_article(void **state)
+{
+    struct fixture *fx = *state;
+    sync_feed(fx, "a", "https://a.example/rss");
+    sync_feed(fx, "b", "https://b.example/rss");
+    struct feed_item other[] = {item("x", "https://a.example/shared", "shared", NOW)};
+    struct feed od = doc(other, 1);
+    struct store_fetch_result r = ok200();
+    save(fx, "a", &r, &od, NOW);
+
+    struct feed_item v[] = {
+        item("1", "https://b.example/1", "one", NOW - HOUR),
+        item("2", "https://a.example/shared", "shared again", NOW),  /* a's */
+        item("3", "https://b.example/3", "three", NOW - 9 * DAY),     /* too old */
+        item("4", "https://b.example/4", "four", NOW),
+        item("", NULL, "unkeyed", NOW),
+    };
+    v[0].summary = "list summary";
+    struct feed d = doc(v, 5);
+    int64_t created[5] = {-1, -1, -1, -1, -1};
+    struct store_save_stats st;
+    assert_int_equal(store_feed_save_created(fx->st, "b", &r, &d, NOW, &st, created), 0);
+    assert_int_equal(st.new_items, 2);
+    assert_int_equal(created[0], qint(fx->path, "SELECT id FROM items WHERE link = 'https://b.example/1'"));
+    assert_int_equal(created[3], qint(fx->path, "SELECT id FROM items WHERE link = 'https://b.example/4'"));
+    assert_true(created[0] > 0 && created[3] > 0 && created[0] != created[3]);
+    assert_int_equal(created[1], 0);
+    assert_int_equal(created[2], 0);
+    assert_int_equal(created[4], 0);
+
+    /* A second save of the same document creates nothing. */
+    int64_t again[5] = {-1, -1, -1, -1, -1};
+    assert_int_equal(store_feed_save_created(fx->st, "b", &r, &d, NOW + HOUR, &st, again), 0);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(again[i], 0);
+
+    assert_int_equal(store_item_set_article(fx->st, created[0], "Sáng 17/9, bài viết.",
+                                            TIME_NONE), 0);
+    check_text(fx->path, "SELECT summary FROM items WHERE link = 'https://b.example/1'",
+               "Sáng 17/9, bài viết.");
+    assert_int_equal(qint(fx->path, "SELECT published FROM items WHERE "
+                                    "link = 'https://b.example/1'"), NOW - HOUR);
+    /* an empty text keeps the list's summary; a date replaces the guess */
+    assert_int_equal(store_item_set_article(fx->st, created[0], "", NOW - 2 * HOUR), 0);
+    check_text(fx->path, "SELECT summary FROM items WHERE link = 'https://b.example/1'",
+               "Sáng 17/9, bài viết.");
+    assert_int_equal(qint(fx->path, "SELECT published FROM items WHERE "
+                                    "link = 'https://b.example/1'"), NOW - 2 * HOUR);
+    assert_int_equal(store_item_set_article(fx->st, 99999, "x", TIME_NONE), -1);
+    assert_non_null(strstr(store_error(fx->st), "no item"));
+
+    /* A failed save (unknown feed) reports no row created. */
+    int64_t none[5] = {-1, -1, -1, -1, -1};
+    assert_int_equal(store_feed_save_created(fx->st, "nope", &r, &d, NOW, &st, none), -1);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(none[i], 0);
+}
+
 static void test_backfill_links_existing(void **state)
 {
     struct fixture *fx = *state;
@@ -1104,6 +1224,8 @@ int main(void)
         T(test_item_fields),
         T(test_backfill_first_fetch),
         T(test_backfill_links_existing),
+        T(test_guessed_dates),
+        T(test_created_and_article),
         T(test_not_modified),
         T(test_validators_kept),
         T(test_backoff),
