@@ -522,6 +522,14 @@ static void set_value(struct ctx *c, const struct key_spec *ks,
         return;
     }
     case K_XPATH:
+        /* "auto" would compile (child elements named auto) and match
+         * nothing: for article it asks for the generic extraction. */
+        if (strcmp(ks->name, "article") == 0 &&
+            ascii_casecmp(v, CONFIG_ARTICLE_AUTO) == 0) {
+            free(*(char **)field);
+            *(char **)field = xstrdup(CONFIG_ARTICLE_AUTO);
+            return;
+        }
         if (config_check_xpath(v, err, sizeof err) != 0) {
             config_diag_add(c->diag, e->line, "%sbad XPath for '%s%s': %s in '%s'",
                             c->pre, c->qual, ks->name, err, v);

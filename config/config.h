@@ -61,7 +61,10 @@ enum config_feed_type {
 
 /* XPath rules (strings that compiled with libxml2; NULL when unset). item is
  * evaluated on the page; the other item_* rules are relative to each item
- * node. article is evaluated on an article's own page. */
+ * node. article is evaluated on an article's own page; it may also be
+ * CONFIG_ARTICLE_AUTO: fetch article pages and find their text by the
+ * generic extraction (parse/article.h). */
+#define CONFIG_ARTICLE_AUTO "auto"
 struct config_rules {
     char *item, *title, *link, *date, *summary, *author, *id;
     char *article;

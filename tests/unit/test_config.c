@@ -659,6 +659,17 @@ static void test_html_rules(void **state)
         assert_non_null(strstr(diag.v[i].msg, "bad XPath for '"));
     assert_int_equal(diag.v[0].line, 5);
     assert_int_equal(diag.v[2].line, 7);
+    /* article = auto (any case): the generic extraction, kept as "auto" */
+    load_ok("[feed \"x\"]\nurl = https://a/\ntype = html\n"
+            "item = //li\nitem_title = .//a\nitem_link = .//a/@href\n"
+            "article = AUTO\n"
+            "[feed \"y\"]\nurl = https://b/\narticle = auto\n");
+    assert_string_equal(cfg.feeds[0].rules.article, CONFIG_ARTICLE_AUTO);
+    assert_string_equal(cfg.feeds[1].rules.article, "auto");
+    /* only article knows it: an item rule "auto" is an XPath like any other */
+    load_ok("[feed \"x\"]\nurl = https://a/\ntype = html\n"
+            "item = Auto\nitem_title = .//a\nitem_link = .//a/@href\n");
+    assert_string_equal(cfg.feeds[0].rules.item, "Auto");
     char err[256];
     assert_int_equal(config_check_xpath("//a[contains(@class,'x')]/@href", err,
                                         sizeof err), 0);
