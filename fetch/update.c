@@ -1,4 +1,5 @@
-/* update.c - `bantin fetch`: config -> store -> fetch -> parse -> store. */
+/* update.c - `bantin fetch`: config -> store -> fetch -> parse -> store,
+ * then the article pages of the new items of feeds with an article rule. */
 #include "fetch/update.h"
 
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "fetch/fetch.h"
+#include "parse/article.h"
 #include "parse/feed.h"
 #include "parse/html.h"
 #include "store/store.h"
@@ -19,12 +21,25 @@ struct job {
     const struct config_feed *cf;
     size_t order;               /* index in the config */
     struct store_feed row;
+    /* its article pages */
+    size_t art_queued, art_ok, art_failed, art_fallback;
+    char *art_error;            /* the first failure: "URL: HTTP 404" */
+};
+
+/* One article page to fetch: the page of a new item. */
+struct art {
+    struct job *job;
+    int64_t item;               /* its items row */
+    char *url;
+    int guessed;                /* the list gave no date */
 };
 
 struct ctx {
     struct store *store;
     struct fetch_update_report *rep;
     size_t done;
+    struct art *arts;
+    size_t narts;
 };
 
 static void add_failure(struct fetch_update_report *rep, size_t order,
@@ -69,6 +84,26 @@ static int parse_body(const struct job *j, struct fetch_result *res,
     if (out->degraded)
         msg_info("feed %s: broken XML, read in recovery mode", j->cf->id);
     return 0;
+}
+
+/* The article pages to fetch for the items this save created: those with
+ * a link, in the page's order, at most article_limit. */
+static void queue_articles(struct ctx *c, struct job *j, const struct feed *f,
+                           const int64_t *created)
+{
+    if (!j->cf->rules.article || !created)
+        return;
+    for (size_t i = 0; i < f->nitems; i++) {
+        if (j->art_queued >= (size_t)j->cf->article_limit)
+            break;
+        if (created[i] <= 0 || !f->items[i].link)
+            continue;
+        c->arts = xrealloc(c->arts, (c->narts + 1) * sizeof *c->arts);
+        c->arts[c->narts++] = (struct art){j, created[i],
+                                           xstrdup(f->items[i].link),
+                                           f->items[i].published_guessed};
+        j->art_queued++;
+    }
 }
 
 static void on_done(const struct fetch_request *req, struct fetch_result *res,
@@ -116,8 +151,10 @@ static void on_done(const struct fetch_request *req, struct fetch_result *res,
 
     struct store_save_stats st = {0};
     int64_t now = (int64_t)time(NULL);
+    int64_t *created = pp && pp->nitems ? xcalloc(pp->nitems, sizeof *created)
+                                        : NULL;
     store_set_backfill(c->store, j->cf->backfill);
-    if (store_feed_save(c->store, id, &sr, pp, now, &st) != 0) {
+    if (store_feed_save_created(c->store, id, &sr, pp, now, &st, created) != 0) {
         char *msg = xasprintf("could not save: %s", store_error(c->store));
         add_failure(rep, j->order, id, msg, TIME_NONE, 0);
         free(msg);
@@ -128,6 +165,7 @@ static void on_done(const struct fetch_request *req, struct fetch_result *res,
         msg_info("feed %s: %d new, %d already seen, %d from other feeds%s", id,
                  st.new_items, st.seen_again, st.linked,
                  st.switched_to_link ? " (ids unusable: now keyed by link)" : "");
+        queue_articles(c, j, pp, created);
     } else if (sr.not_modified) {
         rep->not_modified++;
         msg_info("feed %s: not modified", id);
@@ -146,9 +184,125 @@ static void on_done(const struct fetch_request *req, struct fetch_result *res,
     }
     if (pp)
         feed_free(pp);
+    free(created);
     c->done++;
     fetch_progress_update(c->done, rep->selected, rep->new_items,
                           rep->nfailures);
+}
+
+int fetch_article_read(struct fetch_result *res, const char *rule, int64_t now,
+                       char **summary, int64_t *published, char *warn,
+                       size_t warnlen, char *err, size_t errlen)
+{
+    struct article a;
+    const char *xpath = rule && strcmp(rule, CONFIG_ARTICLE_AUTO) != 0 ? rule : NULL;
+
+    *summary = NULL;
+    *published = TIME_NONE;
+    if (warn && warnlen)
+        warn[0] = '\0';
+    if (res->outcome != FETCH_OK) {
+        snprintf(err, errlen, "%s", res->outcome == FETCH_NOT_MODIFIED
+                                        ? "HTTP 304 to an unconditional request"
+                                        : res->error);
+        return -1;
+    }
+    if (article_parse(res->body.data, res->body.len, res->final_url,
+                      res->charset, xpath, &a, warn, warnlen) != 0) {
+        snprintf(err, errlen, "%s", warn && *warn ? warn : "not an article page");
+        if (warn && warnlen)
+            warn[0] = '\0';
+        return -1;
+    }
+    if (!a.text[0]) {
+        snprintf(err, errlen, "no article text found");
+        article_free(&a);
+        return -1;
+    }
+    *summary = article_summary(a.text, LIMIT_SUMMARY_BYTES);
+    if (a.published != TIME_NONE)
+        *published = a.published > now ? now : a.published;
+    article_free(&a);
+    return 0;
+}
+
+static void on_article(const struct fetch_request *req, struct fetch_result *res,
+                       void *vctx)
+{
+    struct ctx *c = vctx;
+    struct art *a = req->user;
+    struct job *j = a->job;
+    char warn[256], err[256], *summary;
+    int64_t published;
+    int rc = fetch_article_read(res, j->cf->rules.article, (int64_t)time(NULL),
+                                &summary, &published, warn, sizeof warn, err,
+                                sizeof err);
+    if (rc == 0 && store_item_set_article(c->store, a->item, summary,
+                                          a->guessed ? published : TIME_NONE) != 0) {
+        snprintf(err, sizeof err, "could not save: %s", store_error(c->store));
+        rc = -1;
+    }
+    free(summary);
+    if (rc != 0) {
+        j->art_failed++;
+        if (!j->art_error)
+            j->art_error = xasprintf("%s: %s", req->url, err);
+        return;
+    }
+    j->art_ok++;
+    j->art_fallback += warn[0] != '\0';
+    c->rep->articles++;
+}
+
+static void add_warning(struct fetch_update_report *rep, char *line)
+{
+    rep->warnings = xrealloc(rep->warnings,
+                             (rep->nwarnings + 1) * sizeof *rep->warnings);
+    rep->warnings[rep->nwarnings++] = line;
+}
+
+/* Fetch the queued article pages (no transaction is open: each one is
+ * saved on its own as it completes), then sum up per feed, in the
+ * config's order. Returns fetch_run's status. */
+static int fetch_articles(struct ctx *c, struct job *jobs, size_t njobs,
+                          const struct fetch_options *o, char *err,
+                          size_t errlen)
+{
+    int rc = 0;
+    if (c->narts > 0) {
+        struct fetch_request *reqs = xcalloc(c->narts, sizeof *reqs);
+        for (size_t i = 0; i < c->narts; i++) {
+            reqs[i].url = c->arts[i].url;
+            reqs[i].user = &c->arts[i];
+        }
+        rc = fetch_run(reqs, c->narts, o, on_article, c, err, errlen);
+        free(reqs);
+    }
+    for (size_t i = 0; i < njobs; i++) {
+        struct job *j = &jobs[i];
+        if (j->art_queued == 0)
+            continue;
+        msg_info("feed %s: %zu of %zu article pages read", j->cf->id, j->art_ok,
+                 j->art_queued);
+        if (j->art_failed)
+            add_warning(c->rep, xasprintf(
+                "feed %s: %zu of %zu article pages failed, their items keep the "
+                "list's summary (first: %s)", j->cf->id, j->art_failed,
+                j->art_queued, j->art_error));
+        if (j->art_fallback)
+            add_warning(c->rep, xasprintf(
+                "feed %s: the article rule matched no text on %zu of %zu pages; "
+                "the text was found automatically", j->cf->id, j->art_fallback,
+                j->art_queued));
+        free(j->art_error);
+        j->art_error = NULL;
+    }
+    for (size_t i = 0; i < c->narts; i++)
+        free(c->arts[i].url);
+    free(c->arts);
+    c->arts = NULL;
+    c->narts = 0;
+    return rc;
 }
 
 /* Days since 1970-01-01 to a civil date (H. Hinnant's algorithm). */
@@ -188,6 +342,8 @@ static void format_local(int64_t t, int64_t now, int tz, char *out, size_t size)
 void fetch_update_report_print(const struct fetch_update_report *rep,
                                int tz_offset, int64_t now)
 {
+    for (size_t i = 0; i < rep->nwarnings; i++)
+        msg_warn("%s", rep->warnings[i]);
     for (size_t i = 0; i < rep->nfailures; i++) {
         const struct fetch_failure *f = &rep->failures[i];
         char when[32];
@@ -216,6 +372,9 @@ void fetch_update_report_free(struct fetch_update_report *rep)
         free(rep->failures[i].error);
     }
     free(rep->failures);
+    for (size_t i = 0; i < rep->nwarnings; i++)
+        free(rep->warnings[i]);
+    free(rep->warnings);
     memset(rep, 0, sizeof *rep);
 }
 
@@ -309,7 +468,7 @@ enum fetch_update_status fetch_update(const struct config *cfg,
     o.timeout_ms = cfg->limits.timeout * 1000L;
     o.max_redirects = cfg->limits.max_redirects;
 
-    struct ctx c = {s, rep, 0};
+    struct ctx c = {s, rep, 0, NULL, 0};
     enum fetch_update_status status = FETCH_UPDATE_OK;
     double t0 = now_s();
     if (n > 0) {
@@ -318,6 +477,10 @@ enum fetch_update_status fetch_update(const struct config *cfg,
             status = FETCH_UPDATE_ERROR;
         fetch_progress_finish();
     }
+    /* Second pass, after every feed is saved: article pages must not hold
+     * up the feeds, and only now is it known which items are new. */
+    if (fetch_articles(&c, jobs, n > 0 ? (size_t)n : 0, &o, err, errlen) != 0)
+        status = FETCH_UPDATE_ERROR;
     rep->seconds = now_s() - t0;
     /* Report in the config's order, whatever order they finished in. */
     if (rep->nfailures > 1)
