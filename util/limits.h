@@ -70,4 +70,13 @@
  * under 1 MiB; a bigger file is a mistake (-c pointing at the database). */
 #define LIMIT_CONFIG_BYTES      (4u * 1024 * 1024)
 
+/* Admin commands (config/opml.c, fetch/discover.c). Feed outlines taken
+ * from one OPML file: a reader's whole export is a few hundred; past this
+ * the rest are reported as dropped rather than proposed. The file itself
+ * is read up to LIMIT_CONFIG_BYTES. */
+#define LIMIT_OPML_OUTLINES     5000
+/* Feed links `bantin discover` lists from one page: sites declare one to
+ * a dozen; a page with thousands of <link> tags is not telling the truth. */
+#define LIMIT_DISCOVER_LINKS    100
+
 #endif
