@@ -10,12 +10,17 @@
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config/config.h"
+#include "config/opml.h"
+#include "fetch/discover.h"
 #include "fetch/fetch.h"
 #include "fetch/update.h"
 #include "parse/feed.h"
+#include "store/feeds_view.h"
 #include "util/limits.h"
+#include "util/url.h"
 #include "util/util.h"
 
 static const char usage_text[] =
@@ -26,6 +31,11 @@ static const char usage_text[] =
     "                      parse one feed document, print JSON\n"
     "  check               validate the config; every problem as FILE:LINE: message\n"
     "  fetch [FEED-ID...]  fetch the due feeds (or those named), store new items\n"
+    "  feeds [--json]      feed health: state, last success, last error, items,\n"
+    "                      next attempt\n"
+    "  opml export         print the configured feeds as OPML 2.0\n"
+    "  opml import FILE    print the [feed] sections to add for an OPML file\n"
+    "  discover URL        list the feeds a web page declares\n"
     "\n"
     "options:\n"
     "  -c FILE             config file (default: $BANTIN_CONFIG, ./bantin.conf,\n"
@@ -137,6 +147,211 @@ static int cmd_check(int argc, char **argv)
     return finish_stdout(0);
 }
 
+/* Like load_config, for the commands that can do without a config (opml
+ * import, discover). Returns 0 with *have = 1 and *cfg loaded, or 0 with
+ * *have = 0 and *cfg zeroed when no file was named (-c, $BANTIN_CONFIG)
+ * and the default one does not exist; else load_config's status. */
+static int load_config_optional(struct config *cfg, int *have)
+{
+    const char *env = getenv("BANTIN_CONFIG");
+    const char *path = config_default_path(opt_config);
+    *have = 0;
+    memset(cfg, 0, sizeof *cfg);
+    if (!opt_config && !(env && *env) && access(path, F_OK) != 0)
+        return 0;
+    int status = load_config(cfg);
+    *have = status == 0;
+    return status;
+}
+
+static int cmd_feeds(int argc, char **argv)
+{
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else
+            return usage_error("feeds: unknown argument '%s'", argv[i]);
+    }
+    struct config cfg;
+    int status = load_config(&cfg);
+    if (status)
+        return status;
+    struct store_feeds_view view;
+    char err[512];
+    if (store_feeds_view_load(&cfg, (int64_t)time(NULL), &view, err,
+                              sizeof err) != 0) {
+        msg_error("%s", err);
+        config_release(&cfg);
+        return EX_SOFTWARE;
+    }
+    int rc = json ? store_feeds_view_write_json(&view, stdout)
+                  : store_feeds_view_write_table(&view, cfg.tz_offset, stdout);
+    store_feeds_view_free(&view);
+    config_release(&cfg);
+    if (rc != 0) {
+        msg_error("write error: <stdout>: %s", strerror(errno));
+        return EX_IOERR;
+    }
+    return finish_stdout(0);
+}
+
+static int opml_export(int argc)
+{
+    if (argc != 2)
+        return usage_error("%s", "opml export: takes no arguments");
+    struct config cfg;
+    int status = load_config(&cfg);
+    if (status)
+        return status;
+    char err[256];
+    int rc = config_opml_export(&cfg, (int64_t)time(NULL), stdout, err,
+                                sizeof err);
+    config_release(&cfg);
+    if (rc != 0) {
+        msg_error("opml export: %s: %s", err, strerror(errno));
+        return EX_IOERR;
+    }
+    return finish_stdout(0);
+}
+
+/* Exit 0 (also when nothing is new), 65 for a file that is not OPML or is
+ * hostile, 66 when it cannot be read. */
+static int opml_import(int argc, char **argv)
+{
+    if (argc != 3)
+        return usage_error("%s", "opml import: expected one FILE");
+    const char *path = argv[2];
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    char *doc;
+    size_t len;
+    if (read_file(path, LIMIT_CONFIG_BYTES, &doc, &len) != 0) {
+        if (errno == EFBIG) {
+            msg_error("%s: larger than %u bytes", name, LIMIT_CONFIG_BYTES);
+            return EX_DATAERR;
+        }
+        msg_error("%s: %s", name, strerror(errno));
+        return errno == ENOENT || errno == EACCES ? EX_NOINPUT : EX_IOERR;
+    }
+    struct config cfg;
+    int have;
+    int status = load_config_optional(&cfg, &have);
+    if (status) {
+        free(doc);
+        return status;
+    }
+    struct config_opml_import imp;
+    char err[256];
+    enum config_opml_status st = config_opml_import(&cfg, doc, len, &imp, err,
+                                                    sizeof err);
+    free(doc);
+    if (st != CONFIG_OPML_OK) {
+        msg_error("%s: %s", name, err);
+        status = EX_DATAERR;
+    } else {
+        for (size_t i = 0; i < imp.nskipped; i++)
+            msg_warn("%s: skipped %s: %s", name, imp.skipped[i].what,
+                     imp.skipped[i].reason);
+        if (imp.dropped_limit)
+            msg_warn("%s: %zu feed(s) past the limit of %d dropped", name,
+                     imp.dropped_limit, LIMIT_OPML_OUTLINES);
+        if (config_opml_write_sections(&imp, stdout) != 0) {
+            msg_error("write error: <stdout>: %s", strerror(errno));
+            status = EX_IOERR;
+        } else if (imp.nfeeds == 0) {
+            msg_warn("%s: no new feeds to add", name);
+        } else if (!msg_quiet) {
+            fprintf(stderr, "bantin: %zu feed%s to add: append %s to %s, "
+                            "then run 'bantin check'\n", imp.nfeeds,
+                    imp.nfeeds == 1 ? "" : "s",
+                    imp.nfeeds == 1 ? "its section" : "these sections",
+                    have ? cfg.path : "bantin.conf");
+        }
+    }
+    config_opml_import_free(&imp);
+    config_release(&cfg);
+    return status ? status : finish_stdout(0);
+}
+
+static int cmd_opml(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "export") == 0)
+        return opml_export(argc);
+    if (argc >= 2 && strcmp(argv[1], "import") == 0)
+        return opml_import(argc, argv);
+    return usage_error("%s", "opml: expected 'import FILE' or 'export'");
+}
+
+/* Exit 0 when feeds were found (or the URL is one); 65 when the page
+ * declares none, is neither HTML nor a feed, is past the size cap or
+ * redirects in a loop or off http(s); 66 when the server says the page is
+ * not there (a 4xx other than 408 and 429); 75 for a failure that may pass
+ * (network, time-out, 5xx, 408, 429). */
+static int cmd_discover(int argc, char **argv)
+{
+    if (argc != 2 || argv[1][0] == '-')
+        return usage_error("%s", "discover: expected one URL");
+    const char *url = argv[1];
+    if (!url_is_http(url))
+        return usage_error("discover: '%s' is not an http or https URL", url);
+    struct config cfg;
+    int have;
+    int status = load_config_optional(&cfg, &have);
+    if (status)
+        return status;
+    /* the limits of `bantin fetch`, as the config sets them */
+    struct fetch_options o;
+    fetch_options_default(&o);
+    if (have) {
+        o.max_body = cfg.limits.body_max;
+        o.connect_timeout_ms = cfg.limits.connect_timeout * 1000L;
+        o.timeout_ms = cfg.limits.timeout * 1000L;
+        o.max_redirects = cfg.limits.max_redirects;
+    }
+    config_release(&cfg);
+    if (fetch_global_init() != 0) {
+        msg_error("libcurl could not be initialized");
+        return EX_SOFTWARE;
+    }
+    struct fetch_discovery d;
+    char err[512];
+    enum fetch_discover_status st = fetch_discover(url, &o, &d, err,
+                                                   sizeof err);
+    switch (st) {
+    case FETCH_DISCOVER_ERROR:
+        msg_error("discover %s: %s", url, err);
+        status = EX_SOFTWARE;
+        break;
+    case FETCH_DISCOVER_FAILED:
+        msg_error("discover %s: %s", url, err);
+        status = d.temporary ? EX_TEMPFAIL
+                 : d.http_status >= 400 && d.http_status < 500 ? EX_NOINPUT
+                 : EX_DATAERR;
+        break;
+    case FETCH_DISCOVER_NOT_HTML:
+        msg_error("discover %s: %s", url, err);
+        status = EX_DATAERR;
+        break;
+    case FETCH_DISCOVER_OK:
+        if (d.is_feed && !msg_quiet)
+            fprintf(stderr, "bantin: %s is itself a feed\n", url);
+        for (size_t i = 0; i < d.nlinks; i++)
+            printf("%s\t%s\t%s\n", d.links[i].url, d.links[i].type,
+                   d.links[i].title ? d.links[i].title : "");
+        if (d.dropped_limit)
+            msg_warn("discover %s: %zu more feed link(s) past the limit of "
+                     "%d not listed", url, d.dropped_limit,
+                     LIMIT_DISCOVER_LINKS);
+        if (d.nlinks == 0) {
+            msg_error("discover %s: no feeds declared", url);
+            status = EX_DATAERR;
+        }
+        break;
+    }
+    fetch_discovery_free(&d);
+    return finish_stdout(status);
+}
+
 static int cmd_parse(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -209,6 +424,9 @@ static const struct command commands[] = {
     {"parse", cmd_parse},
     {"check", cmd_check},
     {"fetch", cmd_fetch},
+    {"feeds", cmd_feeds},
+    {"opml", cmd_opml},
+    {"discover", cmd_discover},
 };
 
 int main(int argc, char **argv)
