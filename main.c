@@ -16,6 +16,7 @@
 #include "config/opml.h"
 #include "fetch/discover.h"
 #include "fetch/fetch.h"
+#include "fetch/testfeed.h"
 #include "fetch/update.h"
 #include "parse/feed.h"
 #include "store/feeds_view.h"
@@ -36,6 +37,12 @@ static const char usage_text[] =
     "  opml export         print the configured feeds as OPML 2.0\n"
     "  opml import FILE    print the [feed] sections to add for an OPML file\n"
     "  discover URL        list the feeds a web page declares\n"
+    "  test-feed FEED-ID | --url URL [--type html|rss] [--item X --item-title X\n"
+    "            --item-link X --item-date X --item-summary X --item-author X\n"
+    "            --item-id X] [--article X|auto] [--articles N] [--charset CS]\n"
+    "            [--file PATH...] [--article-file PATH...]\n"
+    "                      dry run of a source's rules: print the items the\n"
+    "                      digest would get and the warnings; stores nothing\n"
     "\n"
     "options:\n"
     "  -c FILE             config file (default: $BANTIN_CONFIG, ./bantin.conf,\n"
@@ -415,6 +422,153 @@ static int cmd_parse(int argc, char **argv)
     return finish_stdout(0);
 }
 
+/* `bantin test-feed [ID] [--url URL] [rules...]`: the admin's dry run.
+ * Exit 0 when items were found, 65 when none (or a rule failed at run
+ * time), 75 when the source could not be fetched, 64 for a usage error or
+ * a rule that does not compile, 66 for an unreadable file. */
+static int cmd_test_feed(int argc, char **argv)
+{
+    enum { O_URL = 256, O_TYPE, O_ITEM, O_TITLE, O_LINK, O_DATE, O_SUMMARY,
+           O_AUTHOR, O_ID, O_ARTICLE, O_CHARSET, O_ARTICLES, O_FILE,
+           O_ARTICLE_FILE };
+    static const struct option longopts[] = {
+        {"url", required_argument, NULL, O_URL},
+        {"type", required_argument, NULL, O_TYPE},
+        {"item", required_argument, NULL, O_ITEM},
+        {"item-title", required_argument, NULL, O_TITLE},
+        {"item-link", required_argument, NULL, O_LINK},
+        {"item-date", required_argument, NULL, O_DATE},
+        {"item-summary", required_argument, NULL, O_SUMMARY},
+        {"item-author", required_argument, NULL, O_AUTHOR},
+        {"item-id", required_argument, NULL, O_ID},
+        {"article", required_argument, NULL, O_ARTICLE},
+        {"charset", required_argument, NULL, O_CHARSET},
+        {"articles", required_argument, NULL, O_ARTICLES},
+        {"file", required_argument, NULL, O_FILE},
+        {"article-file", required_argument, NULL, O_ARTICLE_FILE},
+        {NULL, 0, NULL, 0},
+    };
+    struct testfeed_options o;
+    struct config_rules rules = {0};
+    const char *type = NULL;
+    long articles = -1;
+    char **files = xcalloc((size_t)argc, sizeof *files);
+    char **afiles = xcalloc((size_t)argc, sizeof *afiles);
+    int c, status = 0, given = 0;
+
+    memset(&o, 0, sizeof o);
+    optind = 1;
+    while (status == 0 &&
+           (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_URL: o.url = optarg; break;
+        case O_TYPE: type = optarg; break;
+        case O_ITEM: rules.item = optarg; given = 1; break;
+        case O_TITLE: rules.title = optarg; given = 1; break;
+        case O_LINK: rules.link = optarg; given = 1; break;
+        case O_DATE: rules.date = optarg; given = 1; break;
+        case O_SUMMARY: rules.summary = optarg; given = 1; break;
+        case O_AUTHOR: rules.author = optarg; given = 1; break;
+        case O_ID: rules.id = optarg; given = 1; break;
+        case O_ARTICLE: rules.article = optarg; break;
+        case O_CHARSET: o.charset = optarg; break;
+        case O_ARTICLES: {
+            char *end;
+            errno = 0;
+            articles = IS_DIGIT((unsigned char)optarg[0])
+                           ? strtol(optarg, &end, 10) : -1;
+            if (articles < 0 || *end || errno || articles > 1000)
+                status = usage_error("test-feed: --articles takes a number "
+                                     "from 0 to 1000, not '%s'", optarg);
+            break;
+        }
+        case O_FILE: files[o.nfiles++] = optarg; break;
+        case O_ARTICLE_FILE: afiles[o.narticle_files++] = optarg; break;
+        default: status = usage_error("%s", "test-feed: bad option"); break;
+        }
+    }
+    const char *id = optind < argc ? argv[optind] : NULL;
+    if (status == 0 && argc - optind > 1)
+        status = usage_error("%s", "test-feed: expected at most one FEED-ID");
+    if (status == 0 && !id && !o.url && !o.nfiles && !o.narticle_files)
+        status = usage_error("%s", "test-feed: expected a FEED-ID, --url URL "
+                                   "or --file PATH");
+    if (status == 0 && o.url && !url_is_http(o.url))
+        status = usage_error("test-feed: '%s' is not an http or https URL", o.url);
+    if (status == 0 && type && strcmp(type, "html") != 0 && strcmp(type, "rss") != 0)
+        status = usage_error("test-feed: unknown type '%s': use html or rss", type);
+    if (status) {
+        free(files);
+        free(afiles);
+        return status;
+    }
+
+    /* A configured feed: its URL, type and rules, each overridable. An ad
+     * hoc source: the limits and time zone of the config, when there is one. */
+    struct config cfg;
+    int have = 0;
+    status = id ? load_config(&cfg) : load_config_optional(&cfg, &have);
+    have |= id != NULL;
+    const struct config_feed *cf = NULL;
+    if (status == 0 && id && !(cf = config_find_feed(&cfg, id)))
+        status = usage_error("test-feed: no feed '%s' in the config", id);
+    if (status) {
+        config_release(&cfg);   /* safe after a failed load: zeroed */
+        free(files);
+        free(afiles);
+        return status;
+    }
+    fetch_options_default(&o.fetch);
+    o.tz_offset = 7 * 3600;
+    if (have) {
+        o.fetch.max_body = cfg.limits.body_max;
+        o.fetch.connect_timeout_ms = cfg.limits.connect_timeout * 1000L;
+        o.fetch.timeout_ms = cfg.limits.timeout * 1000L;
+        o.fetch.max_redirects = cfg.limits.max_redirects;
+        o.tz_offset = cfg.tz_offset;
+    }
+    if (cf) {
+        const struct config_rules *r = &cf->rules;
+        o.id = cf->id;
+        o.url = o.url ? o.url : cf->url;
+        o.type = cf->type;
+#define KEEP(f) rules.f = rules.f ? rules.f : r->f
+        KEEP(item); KEEP(title); KEEP(link); KEEP(date); KEEP(summary);
+        KEEP(author); KEEP(id); KEEP(article);
+#undef KEEP
+    } else {
+        o.type = given ? CONFIG_FEED_HTML : CONFIG_FEED_RSS;
+    }
+    if (type)
+        o.type = strcmp(type, "html") == 0 ? CONFIG_FEED_HTML : CONFIG_FEED_RSS;
+    o.rules = rules;
+    o.files = files;
+    o.article_files = afiles;
+    o.articles = articles >= 0 ? articles
+                 : o.nfiles ? 0 : TESTFEED_DEFAULT_ARTICLES;
+
+    char err[768];
+    enum testfeed_status st = TESTFEED_ERROR;
+    if (fetch_global_init() != 0)
+        snprintf(err, sizeof err, "libcurl could not be initialized");
+    else
+        st = fetch_test_feed(&o, stdout, err, sizeof err);
+    switch (st) {
+    case TESTFEED_OK: status = 0; break;
+    case TESTFEED_EMPTY: status = EX_DATAERR; break;
+    case TESTFEED_BAD_RULE: status = EX_USAGE; break;
+    case TESTFEED_NETWORK: status = EX_TEMPFAIL; break;
+    case TESTFEED_NOINPUT: status = EX_NOINPUT; break;
+    default: status = EX_SOFTWARE; break;
+    }
+    if (st != TESTFEED_OK)
+        msg_error("%s", err);
+    config_release(&cfg);
+    free(files);
+    free(afiles);
+    return finish_stdout(status);
+}
+
 struct command {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -427,6 +581,7 @@ static const struct command commands[] = {
     {"feeds", cmd_feeds},
     {"opml", cmd_opml},
     {"discover", cmd_discover},
+    {"test-feed", cmd_test_feed},
 };
 
 int main(int argc, char **argv)
