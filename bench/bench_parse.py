@@ -53,11 +53,12 @@ def parse_args(argv):
 
 
 def tool_commands(bantin):
-    """(name, argv builder, reads stdin) for each tool, in table order."""
+    """(name, argv builder, reads stdin, no-op argv) for each tool, in table order.
+    The no-op (stdin /dev/null) measures what starting the process costs."""
     return [
-        ("bantin", lambda f: [bantin, "parse", f], False),
-        ("sfeed", lambda f: ["sfeed"], True),
-        ("xmllint", lambda f: ["xmllint", "--stream", "--noout", f], False),
+        ("bantin", lambda f: [bantin, "parse", f], False, [bantin, "--version"]),
+        ("sfeed", lambda f: ["sfeed"], True, ["sfeed"]),
+        ("xmllint", lambda f: ["xmllint", "--stream", "--noout", f], False, ["xmllint", "--version"]),
     ]
 
 
@@ -170,25 +171,32 @@ def main(argv):
 
     tools = [t for t in tool_commands(bantin) if have[t[0]]]
     best = {}
+    startup = {}
     for rnd in range(opts["rounds"]):
         # Rotate the order each round so no tool always runs first or last.
         order = tools[rnd % len(tools):] + tools[:rnd % len(tools)]
-        for name, build, stdin_file in order:
+        for name, build, stdin_file, noop in order:
             wall, cpu = timed_pass(name, build, stdin_file, files)
             if name not in best or wall < best[name][0]:
                 best[name] = (wall, cpu)
+            wall, _ = timed_pass(name, lambda f, argv=noop: argv, False, files)
+            if name not in startup or wall < startup[name]:
+                startup[name] = wall
 
     mb = total_bytes / 1e6
     items = {"bantin": counts["bantin"], "sfeed": counts["sfeed"] if have["sfeed"] else None}
     print()
-    print("%-8s %8s %9s %9s %9s %10s %8s" % ("tool", "MB", "wall s", "MB/s", "cpu s", "MB/s cpu", "items"))
-    for name, _, _ in tools:
+    print("%-8s %8s %9s %9s %9s %10s %10s %8s" % (
+        "tool", "MB", "wall s", "MB/s", "cpu s", "MB/s cpu", "startup s", "items"))
+    for name, _, _, _ in tools:
         wall, cpu = best[name]
         it = items.get(name)
-        print("%-8s %8.1f %9.3f %9.1f %9.3f %10.1f %8s" % (
-            name, mb, wall, mb / wall, cpu, mb / cpu if cpu > 0 else float("inf"),
+        print("%-8s %8.1f %9.3f %9.1f %9.3f %10.1f %10.3f %8s" % (
+            name, mb, wall, mb / wall, cpu, mb / cpu if cpu > 0 else float("inf"), startup[name],
             "-" if it is None else it))
-    print("%-8s %8s %9s %9s %9s %10s %8d" % ("corpus", "", "", "", "", "", counts["manifest"]))
+    print("%-8s %8s %9s %9s %9s %10s %10s %8d" % ("corpus", "", "", "", "", "", "", counts["manifest"]))
+    print("(startup s: the same number of no-op runs of the tool, e.g. `bantin --version`; "
+          "included in wall s)")
     print()
     rate = {n: mb / best[n][0] for n in best}
     for peer in ("sfeed", "xmllint"):
