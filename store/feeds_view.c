@@ -66,14 +66,18 @@ int store_feeds_view_load(const struct config *cfg, int64_t now,
         store_close(s);
     }
 
+    /* store_feed_list orders by id in SQLite's BINARY collation, which is
+     * strcmp's order. Look every feed up before moving any row out, which
+     * leaves a hole bsearch could meet. */
+    struct store_feed **match = xcalloc(cfg->nfeeds ? cfg->nfeeds : 1,
+                                        sizeof *match);
+    for (size_t i = 0; i < cfg->nfeeds && nrows; i++)
+        match[i] = bsearch(cfg->feeds[i].id, rows, nrows, sizeof *rows, by_id);
     for (size_t i = 0; i < cfg->nfeeds; i++) {
         struct store_feed_view *fv = &out->v[i];
+        struct store_feed *r = match[i];
         fv->cf = &cfg->feeds[i];
         unknown_row(&fv->row);
-        /* store_feed_list orders by id in SQLite's BINARY collation, which
-         * is strcmp's order */
-        struct store_feed *r = nrows ? bsearch(fv->cf->id, rows, nrows,
-                                               sizeof *rows, by_id) : NULL;
         if (r && r->url && strcmp(r->url, fv->cf->url) != 0) {
             /* store_feed_sync will reset its fetch state: only the items
              * it already brought stay */
@@ -86,6 +90,7 @@ int store_feeds_view_load(const struct config *cfg, int64_t now,
         }
         fv->state = fv->known ? store_feed_state(&fv->row) : "new";
     }
+    free(match);
     store_feed_list_free(rows, nrows);
     return 0;
 }
@@ -178,8 +183,12 @@ static void notes_of(const struct store_feed_view *fv, struct buf *notes)
         add_note(notes, "disabled");
     if (fv->url_changed)
         add_note(notes, "url changed: state starts afresh on the next fetch");
-    if (fv->known && r->gone)
-        add_note(notes, "not fetched until 'bantin fetch ID' succeeds");
+    if (fv->known && r->gone) {
+        char *m = xasprintf("no longer fetched ('bantin fetch %s' retries)",
+                            fv->cf->id);
+        add_note(notes, m);
+        free(m);
+    }
     if (fv->known && r->id_mode == STORE_ID_LINK)
         add_note(notes, "ids: link (guids unstable)");
     if (fv->known && r->degraded && r->fail_count == 0)
