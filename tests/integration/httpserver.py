@@ -24,6 +24,11 @@ Paths (every one also counted in /stats):
   /charset              RSS in windows-1258 (Content-Type charset only)
   /empty                200 with no body
   /page.html            HTML declaring RSS and Atom <link rel="alternate">
+  /site/index.html      HTML for discover: a relative RSS link (rel in upper
+                        case with a second token, type with a parameter,
+                        declared twice), an absolute Atom link, and links
+                        that are not feeds (stylesheet, text/html alternate,
+                        an <a> to an .rss file)
   /list.html            a NukeViet-style list page with no feed: 3 items in
                         div.news-item (h3/a relative link, span.date
                         "dd/mm/yyyy HH:MM" in +07:00, 1-3 hours ago)
@@ -350,6 +355,22 @@ class Handler(BaseHTTPRequestHandler):
                 "<link rel=\"alternate\" type=\"application/atom+xml\" "
                 "href=\"%s/feed/atom\"></head><body>Trang chủ</body></html>"
                 % b), ctype="text/html; charset=utf-8")
+        if path == "/site/index.html":
+            return self.reply(200, (
+                "<!doctype html><html><head><meta charset=\"utf-8\">"
+                "<title>Ban Dân vận Tỉnh ủy</title>"
+                "<link rel=\"stylesheet\" type=\"text/css\" href=\"/s.css\">"
+                "<link rel=\"alternate\" hreflang=\"en\" type=\"text/html\" "
+                "href=\"/en/\">"
+                "<link rel=\"ALTERNATE home\" type=\"Application/RSS+XML; "
+                "charset=utf-8\" title=\"Tin mới &amp; nổi bật\" "
+                "href=\"rss/tin-moi.rss\">"
+                "<link rel=\"alternate\" type=\"application/atom+xml\" "
+                "title=\"Atom\" href=\"%s/feed/atom\">"
+                "<link rel=\"alternate\" type=\"application/rss+xml\" "
+                "href=\"/site/rss/tin-moi.rss\">"
+                "</head><body><a href=\"/rss/khac.rss\">RSS</a></body></html>"
+                % self.base()), ctype="text/html; charset=utf-8")
         if path == "/list.html":
             return self.reply(200, list_page(),
                               ctype="text/html; charset=utf-8")
