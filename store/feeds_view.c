@@ -222,7 +222,7 @@ int store_feeds_view_write_table(const struct store_feeds_view *view,
     for (size_t i = 0; i < view->n; i++) {
         const struct store_feed_view *fv = &view->v[i];
         const struct store_feed *r = &fv->row;
-        char last_ok[32], next[32];
+        char last_ok[64], next[64];
         format_local(r->last_ok, tz_offset, last_ok, sizeof last_ok);
         /* a gone or disabled feed has no next attempt to speak of */
         format_local(r->gone || !fv->cf->enabled ? TIME_NONE : r->next_attempt,

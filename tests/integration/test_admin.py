@@ -386,3 +386,31 @@ def test_discover_failures(bantin, http_server, dead_url, tmp_path):
     assert r.returncode == 64
     r = run(bantin, tmp_path, "discover")
     assert r.returncode == 64
+
+
+def test_feeds_notes(bantin, http_server, tmp_path):
+    """What the NOTES column says: moved by permanent redirects, ids by
+    link, recovery mode (state degraded)."""
+    import sqlite3
+    conf = write_conf(tmp_path / "bantin.conf", [
+        ("moved", http_server.url("/perm/a")),
+        ("links", http_server.url("/feed/links")),
+    ])
+    r = run(bantin, tmp_path, "fetch", conf=conf)
+    assert r.returncode == 0, r.stderr
+    with sqlite3.connect(tmp_path / "state.db") as c:
+        c.execute("UPDATE feeds SET id_mode = 'link', degraded = 1 "
+                  "WHERE id = 'links'")
+    data = {o["id"]: o for o in feeds_json(bantin, tmp_path, conf)}
+    assert data["moved"]["state"] == "ok" and data["moved"]["items"] == 3
+    assert data["moved"]["url"] == http_server.url("/perm/a")
+    assert data["moved"]["id_mode"] == "guid"
+    assert data["links"]["state"] == "degraded"
+    assert data["links"]["id_mode"] == "link"
+
+    r = run(bantin, tmp_path, "feeds", conf=conf)
+    rows = table_rows(r.stdout)
+    assert "moved to %s" % http_server.url("/feed/moved") in rows["moved"]
+    assert "ids: link (guids unstable)" in rows["links"]
+    assert "recovery mode" in rows["links"]
+    assert rows["links"].split()[1] == "degraded"
