@@ -457,7 +457,9 @@ static int cmd_test_feed(int argc, char **argv)
     int c, status = 0, given = 0;
 
     memset(&o, 0, sizeof o);
-    optind = 1;
+    /* 0, not 1: glibc then starts afresh, without main's "+" (stop at the
+     * first non-option), so FEED-ID may come before the options */
+    optind = 0;
     while (status == 0 &&
            (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
