@@ -317,6 +317,44 @@ def test_guessed_and_relative_dates(bantin, server, tmp_path):
     assert any(d.endswith("(parsed)") for d in dates), dates
 
 
+@pytest.mark.parametrize("header", ["", "windows-1258", "utf-8"])
+def test_legacy_charset_over_http(bantin, server, tmp_path, header):
+    # The page declares windows-1258 in <meta>; the server says nothing, the
+    # same, or (wrongly) UTF-8: the page's own declaration wins each time.
+    url = server.url("/html/list_cp1258.html" +
+                     ("?charset=" + header if header else ""))
+    r = run(bantin, tmp_path, "test-feed", "--url", url,
+            "--item", "//td[@class='tieude']", "--item-title", "a",
+            "--item-link", "a/@href", "--item-date", "span[@class='ngay']")
+    assert r.returncode == 0, r.stderr
+    assert "(html, windows-1258," in r.stdout
+    b = blocks(r.stdout)
+    assert [x["title"] for x in b] == [
+        "Hội nghị tổng kết công tác dân vận năm 2019",
+        "Quy chế dân chủ ở cơ sở: những chuyển biến tích cực",
+        "Phong trào thi đua “Dân vận khéo” ở huyện Khoái Châu"]
+    assert b[0]["link"] == server.url("/html/chitiet.asp?id=101&cat=2")
+    assert b[0]["date"] == "2020-01-20 00:00 +07:00 (parsed)"
+
+
+def test_meta_charset_beats_http_header(bantin, server, tmp_path):
+    # <meta charset="utf-8">, served as windows-1258: still UTF-8
+    r = run(bantin, tmp_path, "test-feed", "--url",
+            server.url("/html/meta_vs_http.html?charset=windows-1258"),
+            "--item", "//div[@class='item']", "--item-date", "p[@class='date']")
+    assert r.returncode == 0, r.stderr
+    b = blocks(r.stdout)
+    assert [x["title"] for x in b] == [
+        "Ban Dân vận Huyện ủy sơ kết công tác 9 tháng",
+        "Khai mạc lớp tập huấn về công tác Dân vận"]
+    assert b[1]["date"] == "2020-10-15 00:00 +07:00 (parsed)"
+    # --charset stands in for the header: the <meta> still wins
+    r2 = run(bantin, tmp_path, "test-feed", "--url",
+             server.url("/html/meta_vs_http.html"), "--charset", "windows-1258",
+             "--item", "//div[@class='item']", "--item-date", "p[@class='date']")
+    assert r2.returncode == 0 and blocks(r2.stdout) == b
+
+
 def test_configured_feed_with_articles(bantin, server, tmp_path):
     control(server, "cfg", items=5)
     conf = write_conf(tmp_path, [("cfg", server.url("/site/cfg/list.html"),
