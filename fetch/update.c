@@ -357,12 +357,17 @@ void fetch_update_report_print(const struct fetch_update_report *rep,
             msg_error("feed %s: %s, retry after %s", f->id, f->error, when);
         }
     }
-    if (!msg_quiet && isatty(STDERR_FILENO) && rep->selected > 0)
-        fprintf(stderr, "bantin: %zu feed%s in %.1f s: %zu new item%s, "
+    if (!msg_quiet && isatty(STDERR_FILENO) && rep->selected > 0) {
+        char arts[64] = "";
+        if (rep->articles)
+            snprintf(arts, sizeof arts, " (%zu article page%s read)",
+                     rep->articles, rep->articles == 1 ? "" : "s");
+        fprintf(stderr, "bantin: %zu feed%s in %.1f s: %zu new item%s%s, "
                         "%zu unchanged, %zu failed\n",
                 rep->selected, rep->selected == 1 ? "" : "s", rep->seconds,
-                rep->new_items, rep->new_items == 1 ? "" : "s",
+                rep->new_items, rep->new_items == 1 ? "" : "s", arts,
                 rep->not_modified, rep->nfailures);
+    }
 }
 
 void fetch_update_report_free(struct fetch_update_report *rep)
