@@ -181,7 +181,6 @@ static void got_free(struct got *g)
 
 struct art_ctx {
     const struct run *r;
-    struct art *arts;          /* per item of the feed */
 };
 
 static void on_article(const struct fetch_request *req, struct fetch_result *res,
@@ -220,7 +219,7 @@ static enum testfeed_status fetch_articles(struct run *r, const struct feed *f,
         reqs[n].user = &arts[i];
         n++;
     }
-    struct art_ctx c = {r, arts};
+    struct art_ctx c = {r};
     char ferr[256];
     int rc = n ? fetch_run(reqs, n, &o->fetch, on_article, &c, ferr, sizeof ferr) : 0;
     free(reqs);
