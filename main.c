@@ -368,7 +368,10 @@ static int cmd_parse(int argc, char **argv)
     };
     struct feed_options opt = {0};
     int c;
-    optind = 1;
+    /* 0, not 1: glibc then re-initializes and permutes, so options may
+     * follow the file ("bantin parse FILE --base URL"); main's "+" would
+     * otherwise still apply. */
+    optind = 0;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'b': opt.base_url = optarg; break;
