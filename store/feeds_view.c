@@ -24,6 +24,14 @@ static void unknown_row(struct store_feed *r)
     r->id_mode = STORE_ID_GUID;
 }
 
+/* The configured title, else the one the feed document gives itself. */
+static const char *display_title(const struct store_feed_view *fv)
+{
+    if (fv->cf->title)
+        return fv->cf->title;
+    return fv->known ? fv->row.doc_title : NULL;
+}
+
 static int by_id(const void *key, const void *elem)
 {
     return strcmp(key, ((const struct store_feed *)elem)->id);
@@ -236,8 +244,8 @@ int store_feeds_view_write_table(const struct store_feeds_view *view,
                               (long long)r->items_7d);
         buf_addstr(&line, mid);
         free(mid);
-        size_t used = add_cols(&line, fv->cf->title ? fv->cf->title : "-",
-                               TITLE_COLS);
+        const char *title = display_title(fv);
+        size_t used = add_cols(&line, title ? title : "-", TITLE_COLS);
         notes_of(fv, &notes);
         if (notes.len) {
             pad(&line, used, TITLE_COLS);
@@ -280,7 +288,7 @@ int store_feeds_view_write_json(const struct store_feeds_view *view,
         json_t *o = json_object();
         json_object_set_new(o, "id", str(fv->cf->id));
         json_object_set_new(o, "url", str(fv->cf->url));
-        json_object_set_new(o, "title", str(fv->cf->title));
+        json_object_set_new(o, "title", str(display_title(fv)));
         json_object_set_new(o, "state", json_string(fv->state));
         json_object_set_new(o, "last_ok", when(r->last_ok));
         json_object_set_new(o, "last_error",

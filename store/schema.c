@@ -16,6 +16,7 @@ static const char schema_v1[] =
     "    url           TEXT NOT NULL,     -- as configured\n"
     "    stored_url    TEXT,              -- after an all-permanent (301/308) redirect chain; NULL = url\n"
     "    title         TEXT,              -- as configured\n"
+    "    doc_title     TEXT,              -- the document's own title, shown when none is configured\n"
     "    etag          TEXT,              -- validators, sent back verbatim\n"
     "    last_modified TEXT,\n"
     "    first_fetch   INTEGER,           -- first 200 since url was configured; NULL = new: backfill applies\n"

@@ -418,7 +418,7 @@ fail:
     "SELECT f.id, f.url, f.stored_url, f.title, f.etag, f.last_modified,\n"  \
     "  f.first_fetch, f.last_attempt, f.last_ok, f.last_error,\n"            \
     "  f.last_status, f.fail_count, f.next_attempt, f.gone, f.degraded,\n"   \
-    "  f.id_mode, f.created,\n"                                               \
+    "  f.id_mode, f.created, f.doc_title,\n"                                 \
     "  (SELECT count(DISTINCT item_id) FROM item_sources WHERE feed_id = f.id),\n" \
     "  (SELECT count(DISTINCT item_id) FROM item_sources\n"                  \
     "     WHERE feed_id = f.id AND first_seen >= ?1)\n"                       \
@@ -445,8 +445,9 @@ static void read_feed(sqlite3_stmt *st, struct store_feed *f)
     f->id_mode = mode && strcmp((const char *)mode, "link") == 0 ? STORE_ID_LINK
                                                                   : STORE_ID_GUID;
     f->created = col_time(st, 16);
-    f->items = sqlite3_column_int64(st, 17);
-    f->items_7d = sqlite3_column_int64(st, 18);
+    f->doc_title = col_str(st, 17);
+    f->items = sqlite3_column_int64(st, 18);
+    f->items_7d = sqlite3_column_int64(st, 19);
 }
 
 int store_feed_get(struct store *s, const char *id, struct store_feed *out)
@@ -502,6 +503,7 @@ void store_feed_release(struct store_feed *f)
     free(f->url);
     free(f->stored_url);
     free(f->title);
+    free(f->doc_title);
     free(f->etag);
     free(f->last_modified);
     free(f->last_error);
@@ -902,7 +904,8 @@ static int save_health(struct store *s, const char *id, const struct store_fetch
         "                    ELSE ?4 END,\n"
         "  first_fetch = COALESCE(first_fetch, ?5), degraded = COALESCE(?6, degraded),\n"
         "  last_attempt = ?7, last_ok = ?7, last_status = ?8, last_error = NULL,\n"
-        "  fail_count = 0, next_attempt = NULL, gone = 0\n"
+        "  fail_count = 0, next_attempt = NULL, gone = 0,\n"
+        "  doc_title = COALESCE(?9, doc_title)\n"
         "WHERE id = ?1";
     sqlite3_stmt *st;
     if (prep(s, &st, sql) < 0)
@@ -917,6 +920,8 @@ static int save_health(struct store *s, const char *id, const struct store_fetch
     }
     sqlite3_bind_int64(st, 7, now);
     sqlite3_bind_int(st, 8, r->status ? r->status : 304);
+    if (parsed && parsed->title && parsed->title[0])
+        bind_text(st, 9, parsed->title);
     int rc = run(s, st, "save feed health");
     sqlite3_finalize(st);
     return rc;

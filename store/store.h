@@ -56,6 +56,7 @@ struct store_feed {
     char *url;              /* as configured */
     char *stored_url;       /* after permanent redirects; NULL: use url */
     char *title;            /* as configured */
+    char *doc_title;        /* the feed document's own title, or NULL */
     char *etag;             /* validators, to send back verbatim */
     char *last_modified;
     int64_t first_fetch;    /* first 200 since url was configured */

@@ -739,6 +739,42 @@ static void test_not_modified(void **state)
     store_feed_release(&f);
 }
 
+/* The document's own title is kept for display; a 304 or a failure keeps
+ * it, a later 200 with a new title replaces it, one without keeps it. */
+static void test_doc_title(void **state)
+{
+    struct fixture *fx = *state;
+    sync_feed(fx, "f", "https://f.example/rss");
+    struct store_feed f = get(fx, "f");
+    assert_null(f.doc_title);
+    store_feed_release(&f);
+
+    struct feed_item it = item("g", "https://f.example/1", "t", NOW);
+    struct feed d = doc(&it, 1);
+    d.title = "Tin Dân vận - Tỉnh uỷ";
+    struct store_fetch_result r = ok200();
+    save(fx, "f", &r, &d, NOW);
+    struct store_fetch_result nm = {.status = 304, .not_modified = 1, .retry_after = -1};
+    save(fx, "f", &nm, NULL, NOW + HOUR);
+    struct store_fetch_result bad = failed(503, "HTTP 503");
+    save(fx, "f", &bad, NULL, NOW + 2 * HOUR);
+    f = get(fx, "f");
+    assert_string_equal(f.doc_title, "Tin Dân vận - Tỉnh uỷ");
+    store_feed_release(&f);
+
+    d.title = NULL;
+    save(fx, "f", &r, &d, NOW + 3 * HOUR);
+    f = get(fx, "f");
+    assert_string_equal(f.doc_title, "Tin Dân vận - Tỉnh uỷ");
+    store_feed_release(&f);
+
+    d.title = "Tin mới";
+    save(fx, "f", &r, &d, NOW + 4 * HOUR);
+    f = get(fx, "f");
+    assert_string_equal(f.doc_title, "Tin mới");
+    store_feed_release(&f);
+}
+
 static void test_validators_kept(void **state)
 {
     struct fixture *fx = *state;
@@ -1227,7 +1263,8 @@ int main(void)
         T(test_guessed_dates),
         T(test_created_and_article),
         T(test_not_modified),
-        T(test_validators_kept),
+        T(test_doc_title),
+    T(test_validators_kept),
         T(test_backoff),
         T(test_retry_after),
         T(test_error_message_one_line),
