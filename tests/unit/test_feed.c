@@ -12,6 +12,7 @@
 
 #include "parse/charset.h"
 #include "parse/feed.h"
+#include "util/buf.h"
 #include "util/limits.h"
 #include "util/util.h"
 
@@ -287,6 +288,43 @@ static void test_ok_and_degraded(void **state)
     assert_int_equal(f.nitems, 3);
     assert_string_equal(f.items[1].title, "Tom & Jerry");   /* repaired */
     feed_free(&f);
+
+    /* an unescaped '<' in a title: the items after it are still read
+     * (libxml2's push parser alone would drop the rest of the document) */
+    assert_int_equal(parse_str("<rss><channel><item><title>1</title></item>"
+                               "<item><title>a < b</title></item>"
+                               "<item><title>3</title></item>"
+                               "<item><title>4</title></item></channel></rss>",
+                               &f, err), FEED_OK);
+    assert_int_equal(f.degraded, 1);
+    assert_true(f.nitems >= 3);
+    assert_string_equal(f.items[f.nitems - 1].title, "4");
+    feed_free(&f);
+}
+
+/* A field past its limit is cut once, and what follows is ignored however
+ * the parser splits the text: here a character reference arrives as its
+ * own piece, too long for the room left, and the "a" after it would fit. */
+static void test_cut_is_final(void **state)
+{
+    (void)state;
+    struct feed f;
+    char err[256];
+    struct buf b;
+    buf_init(&b, (size_t)-1 / 2);
+    buf_addstr(&b, "<rss xmlns:content='http://purl.org/rss/1.0/modules/"
+                   "content/'><channel><item><title>T</title>"
+                   "<content:encoded>");
+    for (size_t i = 0; i + 1 < LIMIT_CONTENT_BYTES; i++)
+        buf_addc(&b, 'x');
+    buf_addstr(&b, "&#233;a</content:encoded></item></channel></rss>");
+    assert_int_equal(feed_parse(b.data, b.len, NULL, &f, err, 256), FEED_OK);
+    assert_int_equal(f.nitems, 1);
+    assert_non_null(f.items[0].content);
+    assert_int_equal(strlen(f.items[0].content), LIMIT_CONTENT_BYTES - 1);
+    assert_int_equal(f.items[0].content[LIMIT_CONTENT_BYTES - 2], 'x');
+    feed_free(&f);
+    buf_release(&b);
 }
 
 int main(void)
@@ -300,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_random_bytes),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_ok_and_degraded),
+        cmocka_unit_test(test_cut_is_final),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
