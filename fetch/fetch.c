@@ -690,22 +690,62 @@ static void start_more(struct run *run)
     }
 }
 
+/* A slot that came free goes first to the host that freed it: its
+ * connection has just gone back to curl's cache and the next request
+ * reuses it at once, where round-robin would hand the slot to another
+ * host, open a new connection (and with more hosts than slots the cache
+ * has already closed the idle one by the time the host's turn comes).
+ * The per-host limit holds either way. */
+static void start_same_host(struct run *run, struct host *h)
+{
+    const struct fetch_options *o = run->opt;
+    if (run->waiting > 0 && run->inflight < o->max_total &&
+        h->next < h->nqueue && h->inflight < o->max_host_connections) {
+        run->waiting--;
+        start(run, h, h->queue[h->next++]);
+    }
+}
+
+/* Hand the finished transfers to the caller, refilling their slots and
+ * sending the new requests first: the callback parses and saves (most of
+ * bantin's time in a run), and a window's worth of transfers tends to
+ * finish together, so refilling after the callbacks left the freed slots
+ * idle while the whole batch was handled. Loops until no transfer is left
+ * finished: the perform here may finish some, and the caller's poll would
+ * not wake for them. */
 static void drain(struct run *run)
 {
-    CURLMsg *m;
-    int left;
-    while ((m = curl_multi_info_read(run->multi, &left))) {
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        CURL *e = m->easy_handle;
-        CURLcode rc = m->data.result; /* m is invalid after remove_handle */
-        char *priv = NULL;
-        curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv);
-        struct job *j = (struct job *)(void *)priv;
-        collect(j, rc);
-        unlink_job(run, j);
-        deliver(run, j);
-        job_free(j);
+    for (;;) {
+        CURLMsg *m;
+        int left, running;
+        struct job *done = NULL, **tail = &done;
+        while ((m = curl_multi_info_read(run->multi, &left))) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            CURL *e = m->easy_handle;
+            CURLcode rc = m->data.result; /* m is invalid after remove_handle */
+            char *priv = NULL;
+            curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv);
+            struct job *j = (struct job *)(void *)priv;
+            collect(j, rc);
+            unlink_job(run, j);
+            start_same_host(run, j->host);
+            j->prev = NULL;
+            j->next = NULL;
+            *tail = j;
+            tail = &j->next;
+        }
+        if (!done)
+            return;
+        start_more(run);
+        /* An error here shows again on the caller's next perform. */
+        curl_multi_perform(run->multi, &running);
+        while (done) {
+            struct job *j = done;
+            done = j->next;
+            deliver(run, j);
+            job_free(j);
+        }
     }
 }
 
