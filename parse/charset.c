@@ -88,6 +88,22 @@ static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
     return need + 1;
 }
 
+/* Given m, a word of 8 bytes of input with bit 7 of each byte that is not
+ * in 0x20..0x7F set (and maybe of some bytes after the first such), the
+ * index of the first such byte in input order. (w - 0x20..20 borrows only
+ * out of a byte below 0x20, itself flagged, so no byte before the first
+ * flagged one is wrong.) */
+static size_t first_flagged(uint64_t m)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (size_t)__builtin_ctzll(m) >> 3;
+#else
+    (void)m;
+    return 0;               /* byte by byte from here */
+#endif
+}
+
 /* Copy n bytes of (supposedly) UTF-8 to o in one pass: invalid sequences
  * become U+FFFD, the controls XML 1.0 forbids and the noncharacters
  * U+FFFE/U+FFFF are dropped. Returns the bytes replaced. */
@@ -100,20 +116,25 @@ static size_t clean_utf8(const char *in, size_t n, struct sink *o)
     while (i < n) {
         size_t run = i;
         while (run < n) {
+            if (run + 8 <= n) {
+                /* 8 bytes at a time: those before the first byte outside
+                 * 0x20..0x7F are copied as they are (Vietnamese text has
+                 * short ASCII runs between its letters with marks) */
+                uint64_t w;
+                memcpy(&w, s + run, 8);
+                uint64_t m = (w | (w - 0x2020202020202020ULL)) &
+                             0x8080808080808080ULL;
+                if (!m) {
+                    run += 8;
+                    continue;
+                }
+                run += first_flagged(m);
+            }
             unsigned c = s[run];
             if (c < 0x80) {
                 if (!plain_ascii[c])
                     break;
                 run++;
-                /* 8 bytes at a time while they are all in 0x20..0x7F */
-                while (run + 8 <= n) {
-                    uint64_t w;
-                    memcpy(&w, s + run, 8);
-                    if ((w | (w - 0x2020202020202020ULL)) &
-                        0x8080808080808080ULL)
-                        break;
-                    run += 8;
-                }
             } else if (c >= 0xC2 && c <= 0xDF && run + 1 < n &&
                        (s[run + 1] & 0xC0) == 0x80) {
                 run += 2;
