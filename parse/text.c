@@ -565,6 +565,25 @@ static char *clean(const char *s, size_t n, size_t max, int html)
             p++;
             continue;
         }
+        if (c >= 0xC3 && c <= 0xE1 && (c <= 0xCB || c == 0xE1)) {
+            /* The letters of Vietnamese: U+00C0..U+02FF (C3..CB xx) and
+             * U+1E00..U+1EFF (E1 B8..BB xx), none of them a space, a
+             * dropped character or unsafe for NFC, are copied as they
+             * are: what put_cp would write back. */
+            size_t len = c == 0xE1 ? 3 : 2;
+            if ((size_t)(end - p) >= len && (p[1] & 0xC0) == 0x80
+                && (len == 2 || (p[1] >= 0xB8 && p[1] <= 0xBB
+                                 && (p[2] & 0xC0) == 0x80))) {
+                if (o.space) {
+                    o.data[o.len++] = ' ';
+                    o.space = 0;
+                }
+                memcpy(o.data + o.len, p, len);
+                o.len += len;
+                p += len;
+                continue;
+            }
+        }
         if (c == '<' && html) {
             int block;
             /* CDATA left inside the text (a feed that wrapped it twice):
