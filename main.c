@@ -21,6 +21,7 @@
 #include "parse/feed.h"
 #include "store/feeds_view.h"
 #include "util/limits.h"
+#include "util/lock.h"
 #include "util/url.h"
 #include "util/util.h"
 
@@ -118,8 +119,16 @@ static int cmd_fetch(int argc, char **argv)
         msg_error("libcurl could not be initialized");
         return EX_SOFTWARE;
     }
-    struct fetch_update_report rep;
     char err[512];
+    struct run_lock lock;
+    int held = run_lock_take(cfg.database, &lock, err, sizeof err);
+    if (held != 0) {
+        msg_error("%s", err);
+        run_lock_release(&lock);
+        config_release(&cfg);
+        return held > 0 ? EX_TEMPFAIL : EX_SOFTWARE;
+    }
+    struct fetch_update_report rep;
     enum fetch_update_status st =
         fetch_update(&cfg, argv + 1, (size_t)(argc - 1), &rep, err, sizeof err);
     if (st == FETCH_UPDATE_BAD_ID) {
@@ -132,6 +141,7 @@ static int cmd_fetch(int argc, char **argv)
         status = rep.nfailures ? EX_TEMPFAIL : 0;
     }
     fetch_update_report_free(&rep);
+    run_lock_release(&lock);
     config_release(&cfg);
     return status;
 }
