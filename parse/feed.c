@@ -509,10 +509,15 @@ static char *item_id(const struct scope *sc, const struct feed_item *it)
     }
     if (it->link)
         return xstrdup(it->link);
+    return feed_fallback_id(it->title, it->published);
+}
+
+char *feed_fallback_id(const char *title, int64_t published)
+{
     char when[32] = "";
-    if (it->published != TIME_NONE)
-        time_format_utc(it->published, when, sizeof when);
-    uint64_t h = fnv1a(0xcbf29ce484222325ULL, it->title ? it->title : "");
+    if (published != TIME_NONE)
+        time_format_utc(published, when, sizeof when);
+    uint64_t h = fnv1a(0xcbf29ce484222325ULL, title ? title : "");
     h = fnv1a(h, "\n");
     h = fnv1a(h, when);
     return xasprintf("urn:bantin:%016llx", (unsigned long long)h);
@@ -1425,22 +1430,26 @@ enum feed_error feed_parse(const char *doc, size_t n,
     return rc;
 }
 
+void feed_item_release(struct feed_item *it)
+{
+    free(it->id);
+    free(it->title);
+    free(it->link);
+    free(it->author);
+    free(it->summary);
+    free(it->content);
+    for (size_t i = 0; i < it->ncategories; i++)
+        free(it->categories[i]);
+    free(it->categories);
+    memset(it, 0, sizeof *it);
+}
+
 void feed_free(struct feed *f)
 {
     if (!f)
         return;
-    for (size_t i = 0; i < f->nitems; i++) {
-        struct feed_item *it = &f->items[i];
-        free(it->id);
-        free(it->title);
-        free(it->link);
-        free(it->author);
-        free(it->summary);
-        free(it->content);
-        for (size_t j = 0; j < it->ncategories; j++)
-            free(it->categories[j]);
-        free(it->categories);
-    }
+    for (size_t i = 0; i < f->nitems; i++)
+        feed_item_release(&f->items[i]);
     free(f->items);
     free(f->title);
     free(f->link);

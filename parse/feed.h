@@ -67,6 +67,15 @@ enum feed_error feed_parse(const char *doc, size_t n,
 
 void feed_free(struct feed *f);
 
+/* Free the strings of one item and zero it (feed_free does this for each). */
+void feed_item_release(struct feed_item *it);
+
+/* The id of an item that carries neither guid nor link: "urn:bantin:" and
+ * a 64-bit FNV-1a hash of its title and, unless TIME_NONE, its published
+ * time (pass TIME_NONE for a time that was guessed, so that the id stays
+ * the same from one fetch to the next). Returns a malloc'd string. */
+char *feed_fallback_id(const char *title, int64_t published);
+
 /* Write f as the JSON object of DESIGN.md ("bantin parse") to out, with a
  * "degraded": true member on the feed object when f->degraded. Returns 0,
  * or -1 on a write error. */

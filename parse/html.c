@@ -810,12 +810,6 @@ static int seen_link(struct extract *x, const struct feed *f, size_t i)
     return 0;
 }
 
-static char *fallback_id(const struct feed_item *it)
-{
-    size_t h = hash_str(it->title ? it->title : "");
-    return xasprintf("bantin:html:%016llx", (unsigned long long)h);
-}
-
 /* Build the item for node (NULL for the page itself) into *it. single: the
  * page's metadata may stand in for what the rules did not find. Returns 0,
  * 1 (no title and no link: nothing to keep), or -1 on a rule error. */
@@ -969,28 +963,16 @@ static int build_item(struct extract *x, xmlNodePtr node, int single,
     if (!it->title && !it->link)
         return 1;
     if (!it->id)
-        it->id = it->link ? xstrdup(it->link) : fallback_id(it);
+        /* A list page's dates may be guessed (the fetch time): the id of
+         * an item without a link hashes its title alone. */
+        it->id = it->link ? xstrdup(it->link) : feed_fallback_id(it->title, TIME_NONE);
     return 0;
-}
-
-static void item_free(struct feed_item *it)
-{
-    free(it->id);
-    free(it->title);
-    free(it->link);
-    free(it->author);
-    free(it->summary);
-    free(it->content);
-    for (size_t i = 0; i < it->ncategories; i++)
-        free(it->categories[i]);
-    free(it->categories);
-    memset(it, 0, sizeof *it);
 }
 
 static void feed_clear(struct feed *f)
 {
     for (size_t i = 0; i < f->nitems; i++)
-        item_free(&f->items[i]);
+        feed_item_release(&f->items[i]);
     free(f->items);
     free(f->title);
     free(f->link);
@@ -1008,14 +990,14 @@ static int add_item(struct extract *x, xmlNodePtr node, int single,
     int rc = build_item(x, node, single, it, &how);
 
     if (rc < 0) {
-        item_free(it);
+        feed_item_release(it);
         return -1;
     }
     if (rc > 0) {
         /* nothing to keep, and nothing of it counts */
         *x->rep = before;
         x->rep->empty++;
-        item_free(it);
+        feed_item_release(it);
         f->dropped_empty++;
         return 0;
     }
@@ -1024,7 +1006,7 @@ static int add_item(struct extract *x, xmlNodePtr node, int single,
     } else if (seen_link(x, f, f->nitems)) {
         *x->rep = before;
         x->rep->dup_links++;
-        item_free(it);
+        feed_item_release(it);
         return 0;
     }
     x->rep->date_how[f->nitems] = how;

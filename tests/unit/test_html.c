@@ -307,7 +307,12 @@ static void test_sharepoint(void **state)
     /* entity-encoded og:site_name */
     assert_string_equal(f.title, "Văn phòng Chính phủ");
     assert_int_equal(rep.no_link, 1);
-    assert_non_null(strstr(f.items[3].id, "bantin:html:"));
+    /* No link: the id hashes the title alone, not the guessed date, so
+     * it is the same at every fetch. */
+    char *id = feed_fallback_id(f.items[3].title, TIME_NONE);
+    assert_string_equal(f.items[3].id, id);
+    assert_non_null(strstr(id, "urn:bantin:"));
+    free(id);
     assert_int_equal(rep.hits[HTML_RULE_SUMMARY], 3);
     assert_true(has_warning(&rep, &r, "item_summary found in only 3 of 4 items"));
     assert_true(has_warning(&rep, &r, "1 item without a link"));
