@@ -370,8 +370,8 @@ int64_t store_backoff(int failures, double u)
 
 /* ---- feed rows ---------------------------------------------------------- */
 
-int store_feed_sync(struct store *s, const char *id, const char *url,
-                    const char *title)
+int store_feeds_sync(struct store *s, const struct store_feed_def *defs,
+                     size_t n)
 {
     /* SET expressions see the old row, so "url = excluded.url" asks
      * whether the configured URL stayed the same. */
@@ -394,16 +394,28 @@ int store_feed_sync(struct store *s, const char *id, const char *url,
         "  degraded      = CASE WHEN url = excluded.url THEN degraded ELSE 0 END,\n"
         "  id_mode       = CASE WHEN url = excluded.url THEN id_mode ELSE 'guid' END\n"
         "WHERE url IS NOT excluded.url OR title IS NOT excluded.title";
+    if (n == 0)
+        return 0;
     sqlite3_stmt *st = NULL;
     if (begin(s) < 0)
         return -1;
     if (prep(s, &st, sql) < 0)
         goto fail;
-    bind_text(st, 1, id);
-    bind_text(st, 2, url);
-    bind_text(st, 3, title);
-    sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
-    if (run(s, st, "save feed") < 0 || commit(s) < 0)
+    int64_t now = (int64_t)time(NULL);
+    for (size_t i = 0; i < n; i++) {
+        bind_text(st, 1, defs[i].id);
+        bind_text(st, 2, defs[i].url);
+        bind_text(st, 3, defs[i].title);
+        sqlite3_bind_int64(st, 4, now);
+        if (run(s, st, "save feed") < 0) {
+            /* Name the feed: the config may have a thousand. */
+            char msg[sizeof s->err];
+            snprintf(msg, sizeof msg, "%s", s->err);
+            set_err(s, "%s (feed '%s')", msg, defs[i].id ? defs[i].id : "");
+            goto fail;
+        }
+    }
+    if (commit(s) < 0)
         goto fail;
     sqlite3_finalize(st);
     return 0;
@@ -411,6 +423,13 @@ fail:
     sqlite3_finalize(st);
     rollback(s);
     return -1;
+}
+
+int store_feed_sync(struct store *s, const char *id, const char *url,
+                    const char *title)
+{
+    struct store_feed_def d = {id, url, title};
+    return store_feeds_sync(s, &d, 1);
 }
 
 /* Columns of struct store_feed, in order; ?1 = start of "recent". */

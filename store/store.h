@@ -142,11 +142,24 @@ void store_set_random(struct store *s, double (*rnd)(void *ctx), void *ctx);
  * (0.8 + 0.4u), at most STORE_BACKOFF_MAX_S (so 69120..86400 at the cap). */
 int64_t store_backoff(int failures, double u);
 
-/* Insert the feed, or update its configured url and title. When the url
- * changed, its fetch state starts afresh (stored_url, validators, health,
- * back-off, gone, degraded, id mode, first_fetch: so the new source is
- * backfilled like a new feed); its items stay. Returns 0, or -1 (see
- * store_error). */
+/* One configured feed, for store_feeds_sync. Pointers are borrowed. */
+struct store_feed_def {
+    const char *id;
+    const char *url;
+    const char *title;
+};
+
+/* Insert each feed, or update its configured url and title, all in one
+ * BEGIN IMMEDIATE transaction (a config of 1 000 feeds is one commit, not
+ * 1 000). When a feed's url changed, its fetch state starts afresh
+ * (stored_url, validators, health, back-off, gone, degraded, id mode,
+ * first_fetch: so the new source is backfilled like a new feed); its items
+ * stay. Feeds not in defs are left alone. Returns 0 (also for n == 0), or
+ * -1 with nothing written (see store_error, which names the feed). */
+int store_feeds_sync(struct store *s, const struct store_feed_def *defs,
+                     size_t n);
+
+/* store_feeds_sync of one feed. */
 int store_feed_sync(struct store *s, const char *id, const char *url,
                     const char *title);
 

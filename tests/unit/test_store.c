@@ -359,6 +359,76 @@ static void test_sync(void **state)
     store_feed_release(&f);
 }
 
+/* The batch call: one URL change among several feeds resets that feed's
+ * fetch state only; a failing batch writes nothing. */
+static void test_feeds_sync_batch(void **state)
+{
+    struct fixture *fx = *state;
+    const struct store_feed_def defs[] = {
+        {"a", "https://a.example/rss", "A"},
+        {"b", "https://b.example/rss", "B"},
+        {"c", "https://c.example/rss", "C"},
+    };
+    assert_int_equal(store_feeds_sync(fx->st, defs, 3), 0);
+    assert_int_equal(qint(fx->path, "SELECT count(*) FROM feeds"), 3);
+    assert_int_equal(store_feeds_sync(fx->st, defs, 0), 0);
+    static const char *const ids[] = {"a", "b", "c"};
+    static const char *const links[] = {"https://a.example/1", "https://b.example/1",
+                                        "https://c.example/1"};
+    for (size_t i = 0; i < 3; i++) {
+        struct feed_item it = item("g1", links[i], "t", NOW);
+        struct feed d = doc(&it, 1);
+        struct store_fetch_result r = ok200();
+        r.etag = "\"e\"";
+        r.last_modified = "Wed, 08 Oct 2025 07:00:00 GMT";
+        save(fx, ids[i], &r, &d, NOW);
+    }
+    struct store_fetch_result bad = failed(503, NULL);
+    save(fx, "c", &bad, NULL, NOW + HOUR);
+
+    /* b moves, a is renamed, c stays: b alone starts afresh. */
+    const struct store_feed_def next[] = {
+        {"a", "https://a.example/rss", "A renamed"},
+        {"b", "https://b.example/feed", "B"},
+        {"c", "https://c.example/rss", "C"},
+    };
+    assert_int_equal(store_feeds_sync(fx->st, next, 3), 0);
+    struct store_feed f = get(fx, "a");
+    assert_string_equal(f.title, "A renamed");
+    assert_string_equal(f.etag, "\"e\"");
+    assert_non_null(f.last_modified);
+    assert_true(f.first_fetch == NOW);
+    store_feed_release(&f);
+    f = get(fx, "b");
+    assert_string_equal(f.url, "https://b.example/feed");
+    assert_null(f.etag);
+    assert_null(f.last_modified);
+    assert_true(f.first_fetch == TIME_NONE && f.last_ok == TIME_NONE);
+    assert_string_equal(store_feed_state(&f), "new");
+    assert_int_equal(f.items, 1);
+    store_feed_release(&f);
+    f = get(fx, "c");
+    assert_string_equal(f.etag, "\"e\"");
+    assert_int_equal(f.fail_count, 1);
+    assert_int_equal(f.last_status, 503);
+    assert_true(f.next_attempt != TIME_NONE && f.first_fetch == NOW);
+    store_feed_release(&f);
+
+    /* A feed the database refuses (url is NOT NULL) fails the whole
+     * batch, named, and the rename before it is rolled back. */
+    const struct store_feed_def broken[] = {
+        {"a", "https://a.example/rss", "A again"},
+        {"d", NULL, "D"},
+    };
+    assert_int_equal(store_feeds_sync(fx->st, broken, 2), -1);
+    assert_non_null(strstr(store_error(fx->st), "feed 'd'"));
+    check_text(fx->path, "SELECT title FROM feeds WHERE id = 'a'", "A renamed");
+    assert_int_equal(qint(fx->path, "SELECT count(*) FROM feeds"), 3);
+    /* The connection is usable after the failure. */
+    assert_int_equal(store_feeds_sync(fx->st, broken, 1), 0);
+    check_text(fx->path, "SELECT title FROM feeds WHERE id = 'a'", "A again");
+}
+
 static void test_feed_list(void **state)
 {
     struct fixture *fx = *state;
@@ -1254,6 +1324,7 @@ int main(void)
         T(test_open_foreign_file),
         T(test_migration_rolls_back),
         T(test_sync),
+        T(test_feeds_sync_batch),
         T(test_feed_list),
         T(test_dedup_within_feed),
         T(test_dedup_across_feeds),
