@@ -429,6 +429,57 @@ static void test_feeds_sync_batch(void **state)
     check_text(fx->path, "SELECT title FROM feeds WHERE id = 'a'", "A again");
 }
 
+/* Statements are kept across calls: one call's bindings must not reach
+ * the next (a 304 binds no document title, degraded or first fetch), and
+ * no call, failed or not, may leave a read open (it would block WAL
+ * checkpoints for the rest of the run). */
+static void test_cached_statements_clean(void **state)
+{
+    struct fixture *fx = *state;
+    sync_feed(fx, "a", "https://a.example/rss");
+    sync_feed(fx, "b", "https://b.example/rss");
+    struct feed_item ib = item("1", "https://b.example/1", "1", NOW);
+    struct feed db = doc(&ib, 1);
+    db.degraded = 1;
+    struct store_fetch_result r = ok200();
+    save(fx, "b", &r, &db, NOW - HOUR);
+    struct feed_item ia = item("1", "https://a.example/1", "1", NOW);
+    struct feed da = doc(&ia, 1);
+    da.title = "Tin Dân vận";
+    save(fx, "a", &r, &da, NOW);
+    struct store_fetch_result nm = {.status = 304, .not_modified = 1,
+                                    .retry_after = -1};
+    save(fx, "b", &nm, NULL, NOW + HOUR);
+    struct store_feed f = get(fx, "b");
+    assert_null(f.doc_title);
+    assert_int_equal(f.degraded, 1);
+    assert_true(f.first_fetch == NOW - HOUR && f.last_ok == NOW + HOUR);
+    store_feed_release(&f);
+
+    /* Failed and successful calls alike leave no read open. */
+    assert_int_equal(store_feed_save(fx->st, "nope", &r, &da, NOW, NULL), -1);
+    assert_int_equal(store_item_set_article(fx->st, 999999, "x", TIME_NONE), -1);
+    struct store_feed none;
+    assert_int_equal(store_feed_get(fx->st, "nope", &none), 1);
+    f = get(fx, "a");
+    store_feed_release(&f);
+    sqlite3 *raw;
+    sqlite3_stmt *ck;
+    assert_int_equal(sqlite3_open(fx->path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA wal_checkpoint(TRUNCATE)", -1,
+                                        &ck, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(ck), SQLITE_ROW);
+    int busy = sqlite3_column_int(ck, 0);
+    sqlite3_finalize(ck);
+    sqlite3_close(raw);
+    assert_int_equal(busy, 0);
+    /* And the store goes on working after the failures. */
+    struct feed_item ia2 = item("2", "https://a.example/2", "2", NOW);
+    struct feed da2 = doc(&ia2, 1);
+    struct store_save_stats st = save(fx, "a", &r, &da2, NOW + HOUR);
+    assert_int_equal(st.new_items, 1);
+}
+
 static void test_feed_list(void **state)
 {
     struct fixture *fx = *state;
@@ -1325,6 +1376,7 @@ int main(void)
         T(test_migration_rolls_back),
         T(test_sync),
         T(test_feeds_sync_batch),
+        T(test_cached_statements_clean),
         T(test_feed_list),
         T(test_dedup_within_feed),
         T(test_dedup_across_feeds),
