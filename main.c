@@ -318,13 +318,10 @@ static int cmd_discover(int argc, char **argv)
         return status;
     /* the limits of `bantin fetch`, as the config sets them */
     struct fetch_options o;
-    fetch_options_default(&o);
-    if (have) {
-        o.max_body = cfg.limits.body_max;
-        o.connect_timeout_ms = cfg.limits.connect_timeout * 1000L;
-        o.timeout_ms = cfg.limits.timeout * 1000L;
-        o.max_redirects = cfg.limits.max_redirects;
-    }
+    if (have)
+        fetch_options_from_limits(&o, &cfg.limits);
+    else
+        fetch_options_default(&o);
     config_release(&cfg);
     if (fetch_global_init() != 0) {
         msg_error("libcurl could not be initialized");
@@ -421,8 +418,8 @@ static int cmd_parse(int argc, char **argv)
         msg_warn("%s: %zu item(s) with neither title nor link dropped", name,
                  f.dropped_empty);
     if (f.dropped_limit)
-        msg_warn("%s: %zu item(s) past the limit of %d dropped", name,
-                 f.dropped_limit, LIMIT_ITEMS_PER_DOC);
+        msg_warn("%s: %zu item(s) past the limit of %zu dropped", name,
+                 f.dropped_limit, f.item_limit);
     if (f.bad_dates)
         msg_warn("%s: %zu date(s) not understood, left empty", name,
                  f.bad_dates);
@@ -536,11 +533,9 @@ static int cmd_test_feed(int argc, char **argv)
     fetch_options_default(&o.fetch);
     o.tz_offset = 7 * 3600;
     if (have) {
-        o.fetch.max_body = cfg.limits.body_max;
-        o.fetch.connect_timeout_ms = cfg.limits.connect_timeout * 1000L;
-        o.fetch.timeout_ms = cfg.limits.timeout * 1000L;
-        o.fetch.max_redirects = cfg.limits.max_redirects;
+        fetch_options_from_limits(&o.fetch, &cfg.limits);
         o.tz_offset = cfg.tz_offset;
+        o.items_max = (size_t)cfg.limits.items_max;
     }
     if (cf) {
         const struct config_rules *r = &cf->rules;

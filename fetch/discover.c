@@ -242,7 +242,7 @@ enum fetch_discover_status fetch_discover(const char *url,
 
     struct feed f;
     char ferr[256];
-    struct feed_options fo = {out->final_url, t.charset};
+    struct feed_options fo = {out->final_url, t.charset, 0};
     if (feed_parse(t.body.data ? t.body.data : "", t.body.len, &fo, &f, ferr,
                    sizeof ferr) == FEED_OK) {
         out->is_feed = 1;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config/config.h"
 #include "util/limits.h"
 #include "util/util.h"
 
@@ -92,6 +93,16 @@ void fetch_options_default(struct fetch_options *o)
     o->max_host_connections = LIMIT_HOST_CONNECTIONS;
     o->max_total = LIMIT_FETCH_PARALLEL;
     o->ca_file = NULL;
+}
+
+void fetch_options_from_limits(struct fetch_options *o,
+                               const struct config_limits *l)
+{
+    fetch_options_default(o);
+    o->max_body = l->body_max;
+    o->connect_timeout_ms = l->connect_timeout * 1000L;
+    o->timeout_ms = l->timeout * 1000L;
+    o->max_redirects = l->max_redirects;
 }
 
 /* ---- small parsers ---------------------------------------------------- */

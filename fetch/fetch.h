@@ -72,6 +72,12 @@ struct fetch_options {
 /* Fill o with the defaults of util/limits.h. */
 void fetch_options_default(struct fetch_options *o);
 
+/* Fill o with the defaults, then the limits the config overrides
+ * ([bantin] body_max, connect_timeout, timeout, max_redirects). */
+struct config_limits;
+void fetch_options_from_limits(struct fetch_options *o,
+                               const struct config_limits *l);
+
 /* Called once per request, in fetch_run's thread, as it completes. res is
  * fetch_run's and freed when the callback returns: to keep a piece, take it
  * (buf_detach(&res->body), or move a pointer out and set the field NULL). */

@@ -315,8 +315,8 @@ static char **feed_warnings(const struct feed *f, size_t *count)
         PUSH("%zu item%s with neither a title nor a link (dropped)",
              f->dropped_empty, f->dropped_empty == 1 ? "" : "s");
     if (f->dropped_limit)
-        PUSH("%zu items past the limit of %d were dropped", f->dropped_limit,
-             LIMIT_ITEMS_PER_DOC);
+        PUSH("%zu items past the limit of %zu were dropped", f->dropped_limit,
+             f->item_limit);
 #undef PUSH
     *count = n;
     return v;
@@ -331,7 +331,7 @@ static void print_page(struct run *r, const char *source, size_t bytes,
     FILE *out = r->out;
     struct html_rules hr = {o->rules.item, o->rules.title, o->rules.link,
                             o->rules.date, o->rules.summary, o->rules.author,
-                            o->rules.id};
+                            o->rules.id, o->items_max};
     size_t nw, ok = 0, failed = 0, fallback = 0;
     char **w;
 
@@ -398,7 +398,7 @@ static enum testfeed_status do_page(struct run *r, const char *source,
     if (o->type == CONFIG_FEED_HTML) {
         struct html_rules hr = {o->rules.item, o->rules.title, o->rules.link,
                                 o->rules.date, o->rules.summary,
-                                o->rules.author, o->rules.id};
+                                o->rules.author, o->rules.id, o->items_max};
         if (html_extract_list(body, len, page_url, charset, &hr,
                               (int64_t)time(NULL), &f, &rep, perr,
                               sizeof perr) != 0) {
@@ -407,7 +407,7 @@ static enum testfeed_status do_page(struct run *r, const char *source,
             return TESTFEED_EMPTY;
         }
     } else {
-        struct feed_options fo = {page_url, charset};
+        struct feed_options fo = {page_url, charset, o->items_max};
         if (feed_parse(body, len, &fo, &f, perr, sizeof perr) != FEED_OK) {
             snprintf(err, errlen, "%s: %s: %s", r->who, source, perr);
             return TESTFEED_EMPTY;

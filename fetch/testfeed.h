@@ -36,6 +36,7 @@ struct testfeed_options {
                                   rule); 0: none */
     struct fetch_options fetch;/* limits for every request and file */
     int tz_offset;             /* dates are shown in this offset (seconds) */
+    size_t items_max;          /* items kept per page; 0: LIMIT_ITEMS_PER_DOC */
 };
 
 enum testfeed_status {

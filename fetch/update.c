@@ -20,6 +20,7 @@
 struct job {
     const struct config_feed *cf;
     size_t order;               /* index in the config */
+    long items_max;             /* [bantin] items_max: items kept per document */
     struct store_feed row;
     /* its article pages */
     size_t art_queued, art_ok, art_failed, art_fallback;
@@ -70,14 +71,15 @@ static int parse_body(const struct job *j, struct fetch_result *res,
     if (j->cf->type == CONFIG_FEED_HTML) {
         const struct config_rules *cr = &j->cf->rules;
         struct html_rules hr = {cr->item, cr->title, cr->link, cr->date,
-                                cr->summary, cr->author, cr->id};
+                                cr->summary, cr->author, cr->id,
+                                (size_t)j->items_max};
         int rc = html_extract_list(res->body.data, res->body.len,
                                    res->final_url, res->charset, &hr,
                                    (int64_t)time(NULL), out, NULL, err,
                                    errlen);
         return rc == 0 ? 0 : -1;
     }
-    struct feed_options fo = {res->final_url, res->charset};
+    struct feed_options fo = {res->final_url, res->charset, (size_t)j->items_max};
     if (feed_parse(res->body.data, res->body.len, &fo, out, err, errlen) !=
         FEED_OK)
         return -1;
@@ -451,6 +453,7 @@ static long select_feeds(const struct config *cfg, struct store *s,
             continue;
         }
         jobs[n].cf = cf;
+        jobs[n].items_max = cfg->limits.items_max;
         jobs[n].order = i;
         jobs[n].row = *row;
         memset(row, 0, sizeof *row);
@@ -502,11 +505,7 @@ enum fetch_update_status fetch_update(const struct config *cfg,
         reqs[i].user = &jobs[i];
     }
     struct fetch_options o;
-    fetch_options_default(&o);
-    o.max_body = cfg->limits.body_max;
-    o.connect_timeout_ms = cfg->limits.connect_timeout * 1000L;
-    o.timeout_ms = cfg->limits.timeout * 1000L;
-    o.max_redirects = cfg->limits.max_redirects;
+    fetch_options_from_limits(&o, &cfg->limits);
 
     struct ctx c = {s, rep, 0, NULL, 0};
     enum fetch_update_status status = FETCH_UPDATE_OK;

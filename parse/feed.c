@@ -129,6 +129,7 @@ struct state {
     const char *doc_base;        /* --base */
     struct feed *out;
     size_t items_cap;
+    size_t max_items;            /* items kept; the rest counted, not built */
     /* outcome */
     int root_seen;
     int not_feed;
@@ -896,7 +897,7 @@ static void channel_start(struct state *st, enum ns ns, const xmlChar *local,
     /* items under the root (RDF, Atom, broken RSS) or under the channel */
     if (st->depth == st->chan_depth + 1 || st->depth == 2) {
         if (core && is(local, atom ? "entry" : "item")) {
-            if (++st->items_seen > LIMIT_ITEMS_PER_DOC) {
+            if (++st->items_seen > st->max_items) {
                 fd->dropped_limit++;
                 st->skip_depth = st->depth;
                 return;
@@ -1316,11 +1317,13 @@ static int parse_once(struct state *st, const char *s, size_t n, int push)
     return well_formed;
 }
 
-static struct state *state_new(struct feed *out, const char *base)
+static struct state *state_new(struct feed *out,
+                               const struct feed_options *opt)
 {
     struct state *st = xcalloc(1, sizeof *st);
     st->out = out;
-    st->doc_base = base;
+    st->doc_base = opt->base_url;
+    st->max_items = opt->max_items ? opt->max_items : LIMIT_ITEMS_PER_DOC;
     st->cap = F_NONE;
     scope_init(&st->chan);
     scope_init(&st->item);
@@ -1340,7 +1343,7 @@ enum feed_error feed_parse(const char *doc, size_t n,
                            const struct feed_options *opt, struct feed *out,
                            char *err, size_t errlen)
 {
-    static const struct feed_options none = {NULL, NULL};
+    static const struct feed_options none = {NULL, NULL, 0};
     enum feed_error rc = FEED_OK;
     if (!opt)
         opt = &none;
@@ -1371,12 +1374,12 @@ enum feed_error feed_parse(const char *doc, size_t n,
      * document is read again, by the pull parser, and everything after
      * this (degraded, the error reported, the ampersand repair) is as the
      * pull parser alone made it. */
-    struct state *st = state_new(out, opt->base_url);
+    struct state *st = state_new(out, opt);
     int well_formed = parse_once(st, cs.data + start, cs.len - start, 1);
     if (!well_formed) {
         state_free(st);
         feed_free(out);
-        st = state_new(out, opt->base_url);
+        st = state_new(out, opt);
         well_formed = parse_once(st, cs.data + start, cs.len - start, 0);
     }
     if (!well_formed && !st->hostile && !st->too_deep && !st->not_feed &&
@@ -1387,7 +1390,7 @@ enum feed_error feed_parse(const char *doc, size_t n,
         char *fixed = repair_ampersands(cs.data + start, cs.len - start,
                                         &fixed_len);
         if (fixed) {
-            struct state *again = state_new(out, opt->base_url);
+            struct state *again = state_new(out, opt);
             feed_free(out);
             parse_once(again, fixed, fixed_len, 0);
             free(fixed);
@@ -1417,6 +1420,7 @@ enum feed_error feed_parse(const char *doc, size_t n,
     } else {
         finish_channel(st);
         out->degraded = !well_formed;
+        out->item_limit = st->max_items;
         if (out->degraded)
             snprintf(err, errlen, "%s",
                      st->first_err[0] ? st->first_err

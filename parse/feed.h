@@ -40,7 +40,8 @@ struct feed {
     struct feed_item *items;
     size_t nitems;
     size_t dropped_empty;  /* items with neither title nor link, dropped */
-    size_t dropped_limit;  /* items past LIMIT_ITEMS_PER_DOC, dropped */
+    size_t dropped_limit;  /* items past item_limit, dropped */
+    size_t item_limit;     /* the limit applied: feed_options.max_items */
     size_t bad_dates;      /* dates present but unparseable (left null) */
 };
 
@@ -56,6 +57,7 @@ enum feed_error {
 struct feed_options {
     const char *base_url;      /* resolves relative links and xml:base; may be NULL */
     const char *http_charset;  /* charset from Content-Type; may be NULL */
+    size_t max_items;          /* items kept; 0: LIMIT_ITEMS_PER_DOC */
 };
 
 /* Parse n bytes. On FEED_OK, *out holds the feed (release with feed_free).

@@ -1057,7 +1057,9 @@ static int run(struct extract *x, htmlDocPtr doc, const struct html_rules *r,
             nnodes = (size_t)items->nodesetval->nodeNr;
     }
     rep->nodes = nnodes;
-    cap = nnodes > LIMIT_ITEMS_PER_DOC ? LIMIT_ITEMS_PER_DOC : nnodes;
+    size_t limit = r->max_items ? r->max_items : LIMIT_ITEMS_PER_DOC;
+    f->item_limit = limit;
+    cap = nnodes > limit ? limit : nnodes;
     if (cap == 0)
         cap = 1;
     f->items = xcalloc(cap, sizeof *f->items);
@@ -1069,7 +1071,7 @@ static int run(struct extract *x, htmlDocPtr doc, const struct html_rules *r,
 
     if (nnodes > 0) {
         size_t i;
-        for (i = 0; i < nnodes && f->nitems < LIMIT_ITEMS_PER_DOC; i++) {
+        for (i = 0; i < nnodes && f->nitems < limit; i++) {
             rc = add_item(x, items->nodesetval->nodeTab[i], nnodes == 1, f);
             if (rc < 0)
                 break;
@@ -1214,8 +1216,9 @@ char **html_report_warnings(const struct html_report *rep,
         push(&v, &n, xasprintf("%zu date%s in the future, set to the fetch time",
                                rep->future_dates, rep->future_dates == 1 ? "" : "s"));
     if (rep->dropped_limit)
-        push(&v, &n, xasprintf("%zu items past the limit of %d were dropped",
-                               rep->dropped_limit, LIMIT_ITEMS_PER_DOC));
+        push(&v, &n, xasprintf("%zu items past the limit of %zu were dropped",
+                               rep->dropped_limit,
+                               r->max_items ? r->max_items : (size_t)LIMIT_ITEMS_PER_DOC));
     *count = n;
     return v;
 }

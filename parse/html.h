@@ -45,6 +45,7 @@ struct html_rules {
     const char *item_summary;
     const char *item_author;
     const char *item_id;
+    size_t max_items;      /* items kept; 0: LIMIT_ITEMS_PER_DOC */
 };
 
 enum html_rule {
