@@ -157,8 +157,7 @@ static struct mailimf_date_time *date_new(int64_t t, int off, char *err,
                                       tm.tm_min, tm.tm_sec, zone));
 }
 
-/* The body with every line end as LF (libetpan's quoted-printable writer
- * turns LF into CRLF) or as CRLF (the canonical form of text, RFC 2046
+/* The body with every line end as LF (qp_encode's input) or as CRLF (the canonical form of text, RFC 2046
  * 4.1.1, which base64 carries as is). Returns a malloc'd copy. */
 static char *line_ends(const char *s, int crlf)
 {
@@ -179,8 +178,76 @@ static char *line_ends(const char *s, int crlf)
     return out;
 }
 
+/* Quoted-printable (RFC 2045 6.7) of LF-ended text, with CRLF line ends
+ * and lines of at most 76 characters. Done here because libetpan 1.9.4's
+ * writer keeps a space before a line end and adds its =20 too ("a \n"
+ * comes out "a =20", read back as "a  "), and leaves a final space bare.
+ * A UTF-8 character's =XX triplets stay on one line, and "From " at a
+ * line start is written "=46rom " so that mbox tools leave it alone.
+ * Returns a malloc'd string that ends in CRLF unless empty. */
+static char *qp_encode(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(s);
+    /* 3 bytes per input byte, a CR per LF, and a soft break "=\r\n" per
+     * line of at least 64 columns, which take at least 22 input bytes. */
+    char *out = xmalloc(n * 3 + n + (n / 16 + 2) * 3 + 1), *o = out;
+    size_t col = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n') {
+            *o++ = '\r';
+            *o++ = '\n';
+            col = 0;
+            i++;
+            continue;
+        }
+        size_t k = 1;   /* input bytes of this token */
+        if (c >= 0xC0) {
+            size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            while (k < want && i + k < n && ((unsigned char)s[i + k] & 0xC0) == 0x80)
+                k++;
+        }
+        int last = i + k == n || s[i + k] == '\n';
+        int literal = k == 1 && c != '=' &&
+                      ((c > 32 && c < 127) || ((c == ' ' || c == '\t') && !last)) &&
+                      !(c == 'F' && col == 0 && strncmp(s + i, "From ", 5) == 0);
+        size_t w = literal ? 1 : 3 * k;
+        /* Room for the soft break's "=" unless the line ends here. */
+        if (col + w > (last ? 76 : 75)) {
+            memcpy(o, "=\r\n", 3);
+            o += 3;
+            col = 0;
+        }
+        for (size_t j = 0; j < k; j++) {
+            unsigned char b = (unsigned char)s[i + j];
+            if (literal) {
+                *o++ = (char)b;
+            } else {
+                *o++ = '=';
+                *o++ = hex[b >> 4];
+                *o++ = hex[b & 15];
+            }
+        }
+        col += w;
+        i += k;
+    }
+    /* End on CRLF, as SMTP DATA and mbox want, without adding a line
+     * break to the text: a final soft break decodes to nothing. */
+    if (col > 0) {
+        memcpy(o, "=\r\n", 3);
+        o += 3;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* A text/X part with charset utf-8 whose body is already encoded with
+ * mechanism (quoted-printable by qp_encode), or is to be (base64, which
+ * libetpan writes correctly). The body is not copied: it must outlive
+ * mailmime_write_mem. */
 static struct mailmime *text_part(const char *type, int mechanism,
-                                  char *body)
+                                  const char *body, int encoded)
 {
     struct mailmime_content *ct = need(mailmime_content_new_with_str(type));
     struct mailmime_fields *fl = need(mailmime_fields_new_encoding(mechanism));
@@ -190,8 +257,8 @@ static struct mailmime *text_part(const char *type, int mechanism,
         need(mailmime_param_new_with_data("charset", "utf-8"));
     if (clist_append(ct->ct_parameters, p) < 0)
         die(EX_OSERR, "out of memory building a message");
-    /* Stores the pointer only: body must outlive mailmime_write_mem. */
-    need_ok(mailmime_set_body_text(part, body, strlen(body)));
+    part->mm_data.mm_single = need(mailmime_data_new(
+        MAILMIME_DATA_TEXT, mechanism, encoded, body, strlen(body), NULL));
     return part;
 }
 
@@ -313,10 +380,12 @@ int mail_build(const struct mail_message *m, char **out, size_t *outlen,
     if (!date)
         return -1;
 
-    char *text = line_ends(m->text, 0);
+    char *lf = line_ends(m->text, 0);
+    char *text = qp_encode(lf);
+    free(lf);
     char *html = m->html ? line_ends(m->html, 1) : NULL;
     struct mailmime *body =
-        text_part("text/plain", MAILMIME_MECHANISM_QUOTED_PRINTABLE, text);
+        text_part("text/plain", MAILMIME_MECHANISM_QUOTED_PRINTABLE, text, 1);
     if (html) {
         struct mailmime *alt = need(mailmime_multiple_new("multipart/alternative"));
         set_boundary(alt, boundary);
@@ -324,7 +393,7 @@ int mail_build(const struct mail_message *m, char **out, size_t *outlen,
          * (RFC 2046 5.1.4). */
         need_ok(mailmime_smart_add_part(alt, body));
         need_ok(mailmime_smart_add_part(
-            alt, text_part("text/html", MAILMIME_MECHANISM_BASE64, html)));
+            alt, text_part("text/html", MAILMIME_MECHANISM_BASE64, html, 0)));
         body = alt;
     }
     struct mailmime *msg = need(mailmime_new_message_data(NULL));
@@ -344,7 +413,7 @@ int mail_build(const struct mail_message *m, char **out, size_t *outlen,
     }
     mmap_string_free(s);
     mailmime_free(msg);
-    /* Only now: mailmime_free does not free set_body_text's bodies. */
+    /* Only now: mailmime_free does not free the bodies. */
     free(text);
     free(html);
     return rc;
