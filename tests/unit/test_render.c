@@ -621,6 +621,26 @@ static void test_text_long_lines(void **state)
     assert_non_null(strstr(head, "1.1. Việt Nam Việt Nam"));
     assert_int_equal(count_of(head, "Việt Nam"), 400);
     free(head);
+
+    /* Wide characters count two columns: 40 CJK ones need two lines. */
+    char cjk[40 * 3 + 1];
+    for (int i = 0; i < 40; i++)
+        memcpy(cjk + 3 * i, "宣", 3);
+    cjk[120] = '\0';
+    struct digest_story *st3 = add_story(tp, "CJK", NULL, TIME_NONE, cjk);
+    add_source(st3, "khac", "Khác", NULL, NULL);
+    free(s);
+    s = render_text(&d, NULL);
+    check_output(s);
+    check_text_lines(s);
+    const char *w = strstr(s, "\n     宣");
+    assert_non_null(w);
+    w++;
+    size_t n1 = strcspn(w, "\n");
+    assert_true(cols(w, n1) <= 72);
+    assert_true(cols(w, n1) + 2 > 72);
+    assert_int_equal(strspn(w + n1 + 1, " "), 5);
+    assert_int_equal(cols(w, n1) - 5 + cols(w + n1 + 6, strcspn(w + n1 + 6, "\n")), 80);
     free(s);
 
     char *h = render_html(&d, NULL);
@@ -783,6 +803,10 @@ static void test_html_fixture(void **state)
         assert_true(strcspn(p, "\n") < 300);
 
     struct parsed p;
+    /* The error count below can see errors: a misnested tag is one. */
+    parse_html(&p, "<!doctype html><html><body><p><b>x</p></i></body></html>");
+    assert_true(p.errors > 0);
+    parsed_free(&p);
     parse_html(&p, s);
     assert_int_equal(p.errors, 0);
     char *t = xp_string(&p, "/html/head/title");
