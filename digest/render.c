@@ -21,9 +21,10 @@
 #define TEXT_WRAP_COLS 72
 #define TEXT_MAX_COLS 78
 #define TEXT_LINE_BYTES 990
-/* HTML source lines break between words near 76 bytes, so that the part
- * stays readable after quoted-printable and never nears 998 bytes except
- * inside one enormous word. */
+/* HTML text breaks between words after about 76 bytes of text (markup
+ * not counted), so that the source stays readable; only a very long link
+ * or word makes a line pass 998 bytes, so the mail stage must send the
+ * part quoted-printable or base64, never 8bit. */
 #define HTML_LINE_BYTES 76
 
 /* Times outside years 0001..9999 are shown as unknown: they come from a
