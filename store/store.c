@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "schema.h"
 #include "util/limits.h"
 #include "util/url.h"
@@ -364,6 +365,19 @@ fail:
     snprintf(err, errlen, "%s", s->err);
     store_close(s);
     return -1;
+}
+
+sqlite3 *store_db(struct store *s)
+{
+    return s->db;
+}
+
+void store_set_error(struct store *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
 }
 
 void store_close(struct store *s)

@@ -78,5 +78,10 @@
 /* Feed links `bantin discover` lists from one page: sites declare one to
  * a dozen; a page with thousands of <link> tags is not telling the truth. */
 #define LIMIT_DISCOVER_LINKS    100
+/* Items one digest is built from (`bantin digest`, `bantin run`): a day of
+ * a thousand busy feeds is under 20 000; past that a feed is flooding, and
+ * dedup, rendering and a mail of that size would not help a reader. The
+ * earliest stored are kept, the rest reported. */
+#define LIMIT_DIGEST_ITEMS      20000
 
 #endif
