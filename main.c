@@ -8,12 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config/config.h"
 #include "config/opml.h"
+#include "digest/build.h"
+#include "digest/mail.h"
+#include "digest/render.h"
 #include "fetch/discover.h"
 #include "fetch/fetch.h"
 #include "fetch/testfeed.h"
@@ -33,6 +37,10 @@ static const char usage_text[] =
     "                      parse one feed document, print JSON\n"
     "  check               validate the config; every problem as FILE:LINE: message\n"
     "  fetch [FEED-ID...]  fetch the due feeds (or those named), store new items\n"
+    "  digest [--date YYYY-MM-DD] [--format text|html|eml|json]\n"
+    "         [--subscriber EMAIL]\n"
+    "                      build and print a digest without sending or\n"
+    "                      recording anything (default: today, text)\n"
     "  feeds [--json]      feed health: state, last success, last error, items,\n"
     "                      next attempt\n"
     "  opml export         print the configured feeds as OPML 2.0\n"
@@ -579,6 +587,193 @@ static int cmd_test_feed(int argc, char **argv)
     return finish_stdout(status);
 }
 
+/* The --format of digest. */
+enum digest_format { FMT_TEXT, FMT_HTML, FMT_EML, FMT_JSON };
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i]: 1 with *val set (and *i
+ * past a separate value), 0 when argv[*i] is another argument, -1 when the
+ * value is missing. */
+static int opt_value(int argc, char **argv, int *i, const char *name,
+                     const char **val)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) != 0)
+        return 0;
+    if (argv[*i][n] == '=') {
+        *val = argv[*i] + n + 1;
+        return 1;
+    }
+    if (argv[*i][n] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *val = argv[++*i];
+    return 1;
+}
+
+/* The digest as one MIME message for sub (mail_build). Returns 0 with *out,
+ * or an exit status after printing the error. */
+static int digest_eml(const struct config *cfg, const struct digest *d,
+                      const struct config_subscriber *sub, char **out,
+                      size_t *outlen)
+{
+    if (!cfg->digest.from_addr) {
+        msg_error("%s: [digest] from is required to build a message",
+                  cfg->path);
+        return EX_CONFIG;
+    }
+    char *unsub = digest_unsubscribe_url(cfg->digest.unsubscribe_url,
+                                         sub->email);
+    struct render_options ro;
+    render_options_init(&ro);
+    ro.recipient_name = sub->name;
+    ro.unsubscribe_url = unsub;
+    ro.tz_offset = cfg->tz_offset;
+    char *text = render_text(d, &ro);
+    char *html = render_html(d, &ro);
+    char *day = digest_day_name(d->date);
+    char *subject = xasprintf("%s – %s", d->title, day ? day : d->date);
+    char *msgid = mail_message_id(d->date, sub->email, cfg->digest.from_addr);
+    struct mail_message m = {
+        .from_name = cfg->digest.from_name,
+        .from_addr = cfg->digest.from_addr,
+        .to_name = sub->name,
+        .to_addr = sub->email,
+        .subject = subject,
+        .date = (int64_t)time(NULL),
+        .tz_offset = cfg->tz_offset,
+        .message_id = msgid,
+        .list_unsubscribe_url = unsub,
+        .text = text,
+        .html = html,
+    };
+    char err[512] = "";
+    int status = 0;
+    if (!msgid) {
+        msg_error("cannot make a Message-ID from '%s'", cfg->digest.from_addr);
+        status = EX_CONFIG;
+    } else if (mail_build(&m, out, outlen, err, sizeof err) != 0) {
+        msg_error("%s", err);
+        status = EX_SOFTWARE;
+    } else if (err[0]) {
+        msg_warn("%s", err);
+    }
+    free(msgid);
+    free(subject);
+    free(day);
+    free(html);
+    free(text);
+    free(unsub);
+    return status;
+}
+
+/* Exit 0; 64 for a bad date, format or subscriber; 66 when there is no
+ * database yet; 78 for the config. Reads the store and writes nothing:
+ * no digest is frozen, no delivery recorded. */
+static int cmd_digest(int argc, char **argv)
+{
+    const char *date = NULL, *format = "text", *subscriber = NULL;
+    for (int i = 1; i < argc; i++) {
+        int r;
+        if ((r = opt_value(argc, argv, &i, "--date", &date)) == 0 &&
+            (r = opt_value(argc, argv, &i, "--format", &format)) == 0 &&
+            (r = opt_value(argc, argv, &i, "--subscriber", &subscriber)) == 0)
+            return usage_error("digest: unknown argument '%s'", argv[i]);
+        if (r < 0)
+            return usage_error("digest: %s needs a value", argv[i]);
+    }
+    enum digest_format fmt;
+    if (strcmp(format, "text") == 0)
+        fmt = FMT_TEXT;
+    else if (strcmp(format, "html") == 0)
+        fmt = FMT_HTML;
+    else if (strcmp(format, "eml") == 0)
+        fmt = FMT_EML;
+    else if (strcmp(format, "json") == 0)
+        fmt = FMT_JSON;
+    else
+        return usage_error("digest: unknown format '%s' (text, html, eml, "
+                           "json)", format);
+    if (fmt == FMT_EML && !subscriber)
+        return usage_error("%s", "digest: --format eml needs --subscriber EMAIL");
+    int64_t from, to;
+    if (date && digest_day_window(date, 0, &from, &to) != 0)
+        return usage_error("digest: invalid date '%s': expected YYYY-MM-DD",
+                           date);
+
+    struct config cfg;
+    int status = load_config(&cfg);
+    if (status)
+        return status;
+    const struct config_subscriber *sub = NULL;
+    for (size_t i = 0; subscriber && i < cfg.nsubscribers; i++)
+        if (ascii_casecmp(cfg.subscribers[i].email, subscriber) == 0)
+            sub = &cfg.subscribers[i];
+    if (subscriber && !sub) {
+        status = usage_error("digest: no subscriber '%s' in %s", subscriber,
+                             cfg.path);
+        config_release(&cfg);
+        return status;
+    }
+    struct stat sb;
+    if (stat(cfg.database, &sb) != 0 && errno == ENOENT) {
+        msg_error("%s: no database yet: run 'bantin fetch' first",
+                  cfg.database);
+        config_release(&cfg);
+        return EX_NOINPUT;
+    }
+    char err[768];
+    struct store *s;
+    if (store_open(cfg.database, &s, err, sizeof err) != 0) {
+        msg_error("%s", err);
+        config_release(&cfg);
+        return EX_SOFTWARE;
+    }
+    struct digest d;
+    enum digest_build_status st = digest_build(&cfg, s, date, subscriber, &d,
+                                               err, sizeof err);
+    store_close(s);
+    if (st != DIGEST_BUILD_OK) {
+        msg_error("%s", err);
+        config_release(&cfg);
+        return st == DIGEST_BUILD_STORE ? EX_SOFTWARE : EX_USAGE;
+    }
+    if (err[0])
+        msg_warn("%s", err);
+
+    char *out = NULL;
+    size_t outlen = 0;
+    struct render_options ro;
+    render_options_init(&ro);
+    ro.tz_offset = cfg.tz_offset;
+    char *unsub = NULL;
+    if (sub) {
+        unsub = digest_unsubscribe_url(cfg.digest.unsubscribe_url, sub->email);
+        ro.recipient_name = sub->name;
+        ro.unsubscribe_url = unsub;
+    }
+    switch (fmt) {
+    case FMT_TEXT: out = render_text(&d, &ro); break;
+    case FMT_HTML: out = render_html(&d, &ro); break;
+    case FMT_JSON: out = render_json(&d); break;
+    case FMT_EML: status = digest_eml(&cfg, &d, sub, &out, &outlen); break;
+    }
+    if (!out && !status) {
+        msg_error("%s", "digest: the JSON could not be made");
+        status = EX_SOFTWARE;
+    }
+    if (out) {
+        if (!outlen)
+            outlen = strlen(out);
+        fwrite(out, 1, outlen, stdout);
+    }
+    free(out);
+    free(unsub);
+    digest_free(&d);
+    config_release(&cfg);
+    return finish_stdout(status);
+}
+
 struct command {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -589,6 +784,7 @@ static const struct command commands[] = {
     {"check", cmd_check},
     {"fetch", cmd_fetch},
     {"feeds", cmd_feeds},
+    {"digest", cmd_digest},
     {"opml", cmd_opml},
     {"discover", cmd_discover},
     {"test-feed", cmd_test_feed},

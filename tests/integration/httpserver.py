@@ -8,6 +8,9 @@ Or import:   srv = start_in_thread(); srv.url("/feed/x"); srv.stats.snapshot()
 
 Paths (every one also counted in /stats):
   /feed[/NAME][?delay=MS&items=N]  200 RSS 2.0 in Vietnamese, UTF-8
+  /dup/a, /dup/b        two RSS feeds carrying the same stories for the digest
+                        tests: one link with other utm_* params, and one
+                        story re-posted under a retouched title and link
   /etag                 ETag + Last-Modified; 304 when either comes back verbatim
   /gzip                 gzip-encoded 200 when the client accepts gzip
   /perm/a               301 -> /perm/b 308 -> /perm/c 301 -> /feed/moved
@@ -92,6 +95,52 @@ def rss(name, base, n_items=3, now=None):
             "<pubDate>%s</pubDate><description>%s</description></item>"
             % (title, name, i + 1, base, name, i + 1, name, i + 1, date,
                summary))
+    out.append("</channel></rss>\n")
+    return "\n".join(out)
+
+
+# /dup/NAME: (title, path, summary, hours ago). The first story is on both
+# feeds under one link (tracking parameters differ); the second is re-posted
+# by b under a retouched title at its own link, an hour later.
+DUP_ITEMS = {
+    "a": [
+        ("Mô hình “Dân vận khéo” giúp đồng bào Thái thoát nghèo",
+         "/bai/dan-van-kheo.html?utm_source=a",
+         "Từ những việc làm nhỏ, cán bộ xã đã vận động bà con chuyển đổi cơ "
+         "cấu cây trồng, vật nuôi.", 3),
+        ("Đối thoại giữa người đứng đầu cấp ủy với Nhân dân về giải phóng "
+         "mặt bằng", "/a/doi-thoai.html",
+         "Bí thư Huyện ủy trực tiếp lắng nghe, giải đáp kiến nghị.", 2),
+        ("Lịch công tác tuần của Thường trực Ban", "/a/lich.html",
+         None, 5),
+    ],
+    "b": [
+        ("Mô hình “Dân vận khéo” giúp đồng bào Thái thoát nghèo",
+         "/bai/dan-van-kheo.html?utm_source=b&utm_medium=rss",
+         "Từ những việc làm nhỏ, cán bộ xã đã vận động bà con chuyển đổi cơ "
+         "cấu cây trồng, vật nuôi.", 3),
+        ("Huyện Diễn Châu: Đối thoại giữa người đứng đầu cấp ủy với Nhân dân "
+         "về giải phóng mặt bằng", "/b/doi-thoai-gpmb.html",
+         "Bí thư Huyện ủy lắng nghe, giải đáp kiến nghị của Nhân dân.", 1),
+        ("Hội Nông dân & Đoàn Thanh niên ra quân làm đường",
+         "/b/lam-duong.html", "Hơn 300 hội viên tham gia hiến đất.", 4),
+    ],
+}
+
+
+def dup_rss(name, base, now=None):
+    now = time.time() if now is None else now
+    out = ['<?xml version="1.0"?>\n<rss version="2.0"><channel>',
+           "<title>Trang tin %s</title><link>%s/</link>" % (name, base)]
+    for title, path, summary, hours in DUP_ITEMS[name]:
+        esc = (title.replace("&", "&amp;").replace("<", "&lt;")
+               .replace(">", "&gt;"))
+        out.append("<item><title>%s</title><link>%s%s</link>"
+                   "<pubDate>%s</pubDate>%s</item>"
+                   % (esc, base, path.replace("&", "&amp;"),
+                      email.utils.formatdate(now - 3600 * hours),
+                      "<description>%s</description>" % summary
+                      if summary else ""))
     out.append("</channel></rss>\n")
     return "\n".join(out)
 
@@ -283,6 +332,8 @@ class Handler(BaseHTTPRequestHandler):
             name = path[6:] or "feed"
             items = int(q.get("items", ["3"])[0])
             return self.reply(200, rss(name, self.base(), items))
+        if path in ("/dup/a", "/dup/b"):
+            return self.reply(200, dup_rss(path[5:], self.base()))
         if path.startswith("/switch/"):
             code = self.server.switches.get(path[8:], 200)
             if code == 200:

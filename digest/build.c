@@ -1,0 +1,366 @@
+/* build.c - a day's digest from the store: items, stories, topics, order. */
+#include "digest/build.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "digest/dedup.h"
+#include "digest/topic.h"
+#include "store/digest_query.h"
+#include "util/buf.h"
+#include "util/limits.h"
+#include "util/util.h"
+
+static const char *const weekday[7] = {
+    "Chủ Nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy",
+};
+
+/* ---- days ---- */
+
+static int parse_day(const char *date, int *y, int *m, int *d)
+{
+    static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (!date || strlen(date) != 10)
+        return -1;
+    for (int i = 0; i < 10; i++) {
+        if (i == 4 || i == 7 ? date[i] != '-' : !IS_DIGIT(date[i]))
+            return -1;
+    }
+    *y = (date[0] - '0') * 1000 + (date[1] - '0') * 100 + (date[2] - '0') * 10 +
+         (date[3] - '0');
+    *m = (date[5] - '0') * 10 + (date[6] - '0');
+    *d = (date[8] - '0') * 10 + (date[9] - '0');
+    if (*y < 1 || *m < 1 || *m > 12 || *d < 1 || *d > mdays[*m - 1])
+        return -1;
+    if (*m == 2 && *d == 29 && !(*y % 4 == 0 && (*y % 100 != 0 || *y % 400 == 0)))
+        return -1;
+    return 0;
+}
+
+int digest_day_window(const char *date, int tz_offset, int64_t *from,
+                      int64_t *to)
+{
+    int y, m, d;
+    if (parse_day(date, &y, &m, &d) < 0)
+        return -1;
+    *from = time_from_civil(y, m, d, 0, 0, 0) - tz_offset;
+    *to = *from + 86400;
+    return 0;
+}
+
+/* Floor division: days before 1970 too. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+void digest_today(int64_t now, int tz_offset, char out[11])
+{
+    /* civil_from_days (H. Hinnant), era of 400 years = 146097 days. */
+    int64_t z = floor_div(now + tz_offset, 86400) + 719468;
+    int64_t era = floor_div(z, 146097);
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    int64_t y = yoe + era * 400 + (m <= 2);
+    if (y < 1 || y > 9999)
+        y = y < 1 ? 1 : 9999;   /* out of any real clock's range */
+    snprintf(out, 11, "%04d-%02d-%02d", (int)y, m, d);
+}
+
+char *digest_day_name(const char *date)
+{
+    int y, m, d;
+    if (parse_day(date, &y, &m, &d) < 0)
+        return NULL;
+    int64_t days = floor_div(time_from_civil(y, m, d, 0, 0, 0), 86400);
+    /* 1970-01-01 was a Thursday (index 4, Sunday being 0). */
+    int wd = (int)(((days % 7) + 7 + 4) % 7);
+    return xasprintf("%s, %02d/%02d/%04d", weekday[wd], d, m, y);
+}
+
+char *digest_unsubscribe_url(const char *tmpl, const char *email)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (!tmpl)
+        return NULL;
+    struct buf b;
+    buf_init(&b, SIZE_MAX);   /* config text: bounded by its line limit */
+    for (const char *p = tmpl; *p;) {
+        if (strncmp(p, "{email}", 7) != 0) {
+            buf_addc(&b, *p++);
+            continue;
+        }
+        for (const unsigned char *e = (const unsigned char *)email; *e; e++) {
+            if (IS_ALPHA(*e) || IS_DIGIT(*e) || strchr("-._~@", *e)) {
+                buf_addc(&b, (char)*e);
+            } else {
+                buf_addc(&b, '%');
+                buf_addc(&b, hex[*e >> 4]);
+                buf_addc(&b, hex[*e & 15]);
+            }
+        }
+        p += 7;
+    }
+    char *url = buf_detach(&b);
+    buf_release(&b);
+    return url;
+}
+
+/* ---- stories ---- */
+
+/* Time of an item for ordering: published, else when it was stored. */
+static int64_t item_time(const struct store_digest_item *it)
+{
+    return it->published != TIME_NONE ? it->published : it->first_seen;
+}
+
+struct story {
+    size_t rep;             /* index of the representative item */
+    size_t *members;        /* item indexes, representative first */
+    size_t nmembers;
+    int topic;              /* config topic index, or -1 */
+};
+
+/* Members of a story: the representative first (dedup's own choice),
+ * then by time, then id. */
+static int cmp_member(const void *a, const void *b, void *ctx)
+{
+    const struct store_digest_item *items = ctx;
+    const struct store_digest_item *x = &items[*(const size_t *)a];
+    const struct store_digest_item *y = &items[*(const size_t *)b];
+    int64_t tx = item_time(x), ty = item_time(y);
+    if (tx != ty)
+        return tx < ty ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Stories in a topic: newest first, then title, then id. */
+static int cmp_story(const void *a, const void *b, void *ctx)
+{
+    const struct store_digest_item *items = ctx;
+    const struct story *sa = *(const struct story *const *)a;
+    const struct story *sb = *(const struct story *const *)b;
+    const struct store_digest_item *x = &items[sa->rep];
+    const struct store_digest_item *y = &items[sb->rep];
+    int64_t tx = item_time(x), ty = item_time(y);
+    if (tx != ty)
+        return tx > ty ? -1 : 1;
+    int c = strcmp(x->title ? x->title : "", y->title ? y->title : "");
+    if (c)
+        return c;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static void fill_story(const struct config *cfg,
+                       const struct store_digest_item *items,
+                       const struct story *st, struct digest_story *out)
+{
+    const struct store_digest_item *rep = &items[st->rep];
+    memset(out, 0, sizeof *out);
+    out->title = xstrdup(rep->title ? rep->title : "");
+    out->link = dup_or_null(rep->link);
+    out->published = rep->published;
+    out->summary = dup_or_null(rep->summary);
+    size_t n = 0;
+    for (size_t k = 0; k < st->nmembers; k++)
+        n += items[st->members[k]].nsources;
+    /* An item always has a source row; keep the contract "at least one"
+     * even for a row written by hand. */
+    out->sources = xcalloc(n ? n : 1, sizeof *out->sources);
+    for (size_t k = 0; k < st->nmembers; k++) {
+        const struct store_digest_item *it = &items[st->members[k]];
+        for (size_t j = 0; j < it->nsources; j++) {
+            const struct store_digest_source *src = &it->sources[j];
+            struct digest_source *ds = &out->sources[out->nsources++];
+            const struct config_feed *cf =
+                src->feed ? config_find_feed(cfg, src->feed) : NULL;
+            ds->feed = xstrdup(src->feed ? src->feed : "");
+            ds->feed_title = dup_or_null(cf && cf->title ? cf->title
+                                                         : src->feed_title);
+            ds->title = dup_or_null(src->title ? src->title : it->title);
+            ds->link = dup_or_null(src->link ? src->link : it->link);
+        }
+    }
+    if (out->nsources == 0) {
+        struct digest_source *ds = &out->sources[out->nsources++];
+        ds->feed = xstrdup("");
+        ds->title = dup_or_null(rep->title);
+        ds->link = dup_or_null(rep->link);
+    }
+}
+
+static const struct config_subscriber *find_subscriber(const struct config *cfg,
+                                                       const char *email)
+{
+    for (size_t i = 0; i < cfg->nsubscribers; i++)
+        if (ascii_casecmp(cfg->subscribers[i].email, email) == 0)
+            return &cfg->subscribers[i];
+    return NULL;
+}
+
+/* 1 when the subscriber reads topic t (-1: the fallback). */
+static int wants(const struct config *cfg, const struct config_subscriber *sub,
+                 int t)
+{
+    if (!sub || sub->ntopics == 0)
+        return 1;
+    if (t < 0)
+        return 0;
+    for (size_t i = 0; i < sub->ntopics; i++)
+        if (strcmp(sub->topics[i], cfg->topics[t].id) == 0)
+            return 1;
+    return 0;
+}
+
+enum digest_build_status digest_build(const struct config *cfg,
+                                      struct store *s, const char *date,
+                                      const char *subscriber,
+                                      struct digest *out, char *err,
+                                      size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (errlen)
+        err[0] = '\0';
+    char today[11];
+    if (!date) {
+        digest_today((int64_t)time(NULL), cfg->tz_offset, today);
+        date = today;
+    }
+    int64_t from, to;
+    if (digest_day_window(date, cfg->tz_offset, &from, &to) < 0) {
+        snprintf(err, errlen, "invalid date '%s': expected YYYY-MM-DD", date);
+        return DIGEST_BUILD_BAD_DATE;
+    }
+    const struct config_subscriber *sub = NULL;
+    if (subscriber && !(sub = find_subscriber(cfg, subscriber))) {
+        snprintf(err, errlen, "no subscriber '%s' in the config", subscriber);
+        return DIGEST_BUILD_NO_SUBSCRIBER;
+    }
+
+    struct store_digest_item *all;
+    size_t nall;
+    int more;
+    if (store_digest_items(s, from, to, LIMIT_DIGEST_ITEMS, &all, &nall,
+                           &more) < 0) {
+        snprintf(err, errlen, "%s", store_error(s));
+        return DIGEST_BUILD_STORE;
+    }
+    if (more)
+        snprintf(err, errlen, "more than %d items first stored on %s: "
+                 "the digest holds the first %d", LIMIT_DIGEST_ITEMS, date,
+                 LIMIT_DIGEST_ITEMS);
+
+    /* Age filter: the kept items move to the front, in order; the
+     * dropped ones stay in the tail and are freed with the rest. */
+    size_t n = 0;
+    for (size_t i = 0; i < nall; i++) {
+        if (all[i].published != TIME_NONE &&
+            all[i].published < to - cfg->digest.max_age)
+            continue;
+        if (i != n) {
+            struct store_digest_item tmp = all[i];
+            all[i] = all[n];
+            all[n] = tmp;
+        }
+        n++;
+    }
+
+    struct dedup_item *di = xcalloc(n ? n : 1, sizeof *di);
+    for (size_t i = 0; i < n; i++) {
+        di[i].id = all[i].id;
+        di[i].feed = all[i].nsources ? all[i].sources[0].feed : NULL;
+        di[i].title = all[i].title;
+        di[i].link = all[i].link;
+        di[i].summary = all[i].summary;
+        di[i].published = all[i].published;
+        di[i].first_seen = all[i].first_seen;
+    }
+    size_t *story_of = xcalloc(n ? n : 1, sizeof *story_of);
+    size_t nstories = n ? dedup_group(di, n, story_of) : 0;
+    free(di);
+
+    /* Stories in item order of their representatives; slot[i] maps a
+     * representative item to its story. */
+    struct story *stories = xcalloc(nstories ? nstories : 1, sizeof *stories);
+    size_t *slot = xcalloc(n ? n : 1, sizeof *slot);
+    size_t ns = 0;
+    for (size_t i = 0; i < n; i++)
+        if (story_of[i] == i) {
+            slot[i] = ns;
+            stories[ns++].rep = i;
+        }
+    for (size_t i = 0; i < n; i++)
+        stories[slot[story_of[i]]].nmembers++;
+    for (size_t k = 0; k < ns; k++) {
+        stories[k].members = xcalloc(stories[k].nmembers, sizeof(size_t));
+        stories[k].nmembers = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct story *st = &stories[slot[story_of[i]]];
+        st->members[st->nmembers++] = i;
+    }
+    for (size_t k = 0; k < ns; k++) {
+        struct story *st = &stories[k];
+        /* representative first, then the others by time */
+        for (size_t j = 0; j < st->nmembers; j++)
+            if (st->members[j] == st->rep) {
+                st->members[j] = st->members[0];
+                st->members[0] = st->rep;
+            }
+        if (st->nmembers > 2)
+            qsort_r(st->members + 1, st->nmembers - 1, sizeof(size_t),
+                    cmp_member, all);
+    }
+    free(slot);
+    free(story_of);
+
+    struct topic_matcher *tm = topic_matcher_new(cfg->topics, cfg->ntopics);
+    for (size_t k = 0; k < ns; k++) {
+        const struct store_digest_item *rep = &all[stories[k].rep];
+        stories[k].topic = topic_classify(tm, rep->title, rep->summary, NULL);
+    }
+    topic_matcher_free(tm);
+
+    /* Topics in config order, the fallback last (index ntopics). */
+    size_t nt = cfg->ntopics + 1;
+    struct story **list = xcalloc(ns ? ns : 1, sizeof *list);
+    out->topics = xcalloc(nt, sizeof *out->topics);
+    snprintf(out->date, sizeof out->date, "%s", date);
+    out->title = xstrdup(cfg->digest.title ? cfg->digest.title : "");
+    for (size_t t = 0; t < nt; t++) {
+        int tid = t < cfg->ntopics ? (int)t : -1;
+        if (!wants(cfg, sub, tid))
+            continue;
+        size_t m = 0;
+        for (size_t k = 0; k < ns; k++)
+            if (stories[k].topic == tid)
+                list[m++] = &stories[k];
+        if (m == 0)
+            continue;
+        qsort_r(list, m, sizeof *list, cmp_story, all);
+        struct digest_topic *dt = &out->topics[out->ntopics++];
+        dt->id = xstrdup(tid >= 0 ? cfg->topics[t].id : DIGEST_OTHER_ID);
+        dt->title = xstrdup(tid >= 0 ? cfg->topics[t].title
+                                     : DIGEST_OTHER_TITLE);
+        dt->stories = xcalloc(m, sizeof *dt->stories);
+        for (size_t k = 0; k < m; k++)
+            fill_story(cfg, all, list[k], &dt->stories[dt->nstories++]);
+    }
+    free(list);
+    for (size_t k = 0; k < ns; k++)
+        free(stories[k].members);
+    free(stories);
+    store_digest_items_free(all, nall);
+    return DIGEST_BUILD_OK;
+}
