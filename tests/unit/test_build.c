@@ -1,0 +1,383 @@
+/* test_build.c - unit tests of digest/build.c and store/digest_query.c:
+ * the day window, items at its edges, age, order, topics, subscribers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "digest/build.h"
+#include "store/digest_query.h"
+#include "store/store.h"
+#include "util/limits.h"
+#include "util/util.h"
+
+#define HOUR 3600
+#define DAY 86400
+/* 2026-11-23 00:00 at +07:00 = 2026-11-22T17:00:00Z */
+#define DAY_FROM ((int64_t)1795366800)
+#define DAY_TO (DAY_FROM + DAY)
+
+static const char conf_text[] =
+    "[bantin]\n"
+    "database = bantin.db\n"
+    "timezone = +07:00\n"
+    "[digest]\n"
+    "title = Bản tin Dân vận\n"
+    "from = Bản tin <bantin@example.vn>\n"
+    "[feed \"a\"]\n"
+    "url = https://a.example/rss\n"
+    "title = Trang A\n"
+    "[feed \"b\"]\n"
+    "url = https://b.example/rss\n"
+    "[topic \"dvk\"]\n"
+    "title = Dân vận khéo\n"
+    "keywords = dân vận khéo\n"
+    "[topic \"tg\"]\n"
+    "title = Tôn giáo\n"
+    "keywords = tôn giáo; chức sắc\n"
+    "[subscriber \"a@example.vn\"]\n"
+    "topics = tg\n"
+    "[subscriber \"b@example.vn\"]\n";
+
+struct fixture {
+    char dir[64];
+    struct config cfg;
+    struct store *st;
+};
+
+static int setup(void **state)
+{
+    struct fixture *fx = calloc(1, sizeof *fx);
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/bantin-build-XXXXXX");
+    if (!mkdtemp(fx->dir))
+        return -1;
+    char path[128];
+    snprintf(path, sizeof path, "%s/bantin.conf", fx->dir);
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(conf_text, f) < 0 || fclose(f) != 0)
+        return -1;
+    struct config_diag diag;
+    if (config_load(path, &fx->cfg, &diag) != CONFIG_OK) {
+        config_diag_print(&diag, stderr);
+        return -1;
+    }
+    config_diag_release(&diag);
+    char err[512];
+    if (store_open(fx->cfg.database, &fx->st, err, sizeof err) != 0) {
+        fprintf(stderr, "store_open: %s\n", err);
+        return -1;
+    }
+    store_set_backfill(fx->st, 3650 * (int64_t)DAY);
+    if (store_feed_sync(fx->st, "a", "https://a.example/rss", "Trang A") ||
+        store_feed_sync(fx->st, "b", "https://b.example/rss", NULL))
+        return -1;
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *fx = *state;
+    store_close(fx->st);
+    config_release(&fx->cfg);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+    int rc = system(cmd);
+    free(fx);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Store one item on feed, first seen at now. */
+static void put(struct fixture *fx, const char *feed, const char *id,
+                const char *title, const char *summary, int64_t published,
+                int64_t now)
+{
+    char link[128];
+    snprintf(link, sizeof link, "https://%s.example/%s.html", feed, id);
+    struct feed_item it = {0};
+    it.id = (char *)id;
+    it.link = link;
+    it.title = (char *)title;
+    it.summary = (char *)summary;
+    it.published = published;
+    it.updated = TIME_NONE;
+    struct feed f = {0};
+    f.kind = FEED_RSS;
+    f.items = &it;
+    f.nitems = 1;
+    struct store_fetch_result r = {.status = 200, .retry_after = -1};
+    struct store_save_stats stats;
+    if (store_feed_save(fx->st, feed, &r, &f, now, &stats) != 0)
+        fail_msg("save: %s", store_error(fx->st));
+    assert_int_equal(stats.new_items + stats.linked, 1);
+}
+
+static struct digest build(struct fixture *fx, const char *date,
+                           const char *sub)
+{
+    struct digest d;
+    char err[256];
+    enum digest_build_status st = digest_build(&fx->cfg, fx->st, date, sub,
+                                               &d, err, sizeof err);
+    if (st != DIGEST_BUILD_OK)
+        fail_msg("digest_build: %s", err);
+    assert_string_equal(err, "");
+    return d;
+}
+
+static size_t count_stories(const struct digest *d)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < d->ntopics; t++)
+        n += d->topics[t].nstories;
+    return n;
+}
+
+/* ---- days ---------------------------------------------------------------- */
+
+static void test_day_window(void **state)
+{
+    (void)state;
+    int64_t from, to;
+    assert_int_equal(digest_day_window("2026-11-23", 7 * HOUR, &from, &to), 0);
+    assert_true(from == DAY_FROM && to == DAY_TO);
+    assert_int_equal(digest_day_window("2026-11-23", 0, &from, &to), 0);
+    assert_true(from == DAY_FROM + 7 * HOUR);
+    assert_int_equal(digest_day_window("2024-02-29", 0, &from, &to), 0);
+    static const char *const bad[] = {
+        "2026-02-29", "2026-13-01", "2026-00-10", "2026-11-31", "2026-1-01",
+        "2026-11-23x", "26-11-23", "2026/11/23", "", "0000-01-01",
+        "2026-11-2\xc3\xa0",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (digest_day_window(bad[i], 0, &from, &to) == 0)
+            fail_msg("accepted '%s'", bad[i]);
+    assert_int_equal(digest_day_window(NULL, 0, &from, &to), -1);
+}
+
+static void test_today(void **state)
+{
+    (void)state;
+    char d[11];
+    digest_today(DAY_FROM - 1, 7 * HOUR, d);
+    assert_string_equal(d, "2026-11-22");
+    digest_today(DAY_FROM, 7 * HOUR, d);
+    assert_string_equal(d, "2026-11-23");
+    digest_today(DAY_TO - 1, 7 * HOUR, d);
+    assert_string_equal(d, "2026-11-23");
+    digest_today(0, 0, d);
+    assert_string_equal(d, "1970-01-01");
+    digest_today(-1, 0, d);
+    assert_string_equal(d, "1969-12-31");
+    digest_today(951782400, 0, d);      /* 2000-02-29T00:00Z */
+    assert_string_equal(d, "2000-02-29");
+    digest_today(951782400 - 1, -5 * HOUR, d);
+    assert_string_equal(d, "2000-02-28");
+}
+
+static void test_day_name(void **state)
+{
+    (void)state;
+    static const char *const want[][2] = {
+        {"2026-11-23", "Thứ Hai, 23/11/2026"},
+        {"2026-11-22", "Chủ Nhật, 22/11/2026"},
+        {"2026-11-28", "Thứ Bảy, 28/11/2026"},
+        {"2022-09-15", "Thứ Năm, 15/09/2022"},
+        {"1969-12-31", "Thứ Tư, 31/12/1969"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        char *s = digest_day_name(want[i][0]);
+        assert_non_null(s);
+        assert_string_equal(s, want[i][1]);
+        free(s);
+    }
+    assert_null(digest_day_name("2026-02-30"));
+}
+
+static void test_unsubscribe_url(void **state)
+{
+    (void)state;
+    char *u = digest_unsubscribe_url("https://x.vn/huy?e={email}&again={email}",
+                                     "a+b&c=d#e@x.vn");
+    assert_string_equal(u, "https://x.vn/huy?e=a%2Bb%26c%3Dd%23e@x.vn"
+                           "&again=a%2Bb%26c%3Dd%23e@x.vn");
+    free(u);
+    u = digest_unsubscribe_url("https://x.vn/huy", "a@x.vn");
+    assert_string_equal(u, "https://x.vn/huy");
+    free(u);
+    assert_null(digest_unsubscribe_url(NULL, "a@x.vn"));
+}
+
+/* ---- building -------------------------------------------------------------- */
+
+/* The window is [00:00, 24:00) local of first_seen, both edges exact. */
+static void test_window_edges(void **state)
+{
+    struct fixture *fx = *state;
+    put(fx, "a", "before", "Trước giờ", NULL, DAY_FROM - 2 * HOUR, DAY_FROM - 1);
+    put(fx, "a", "first", "Đầu ngày", NULL, DAY_FROM - HOUR, DAY_FROM);
+    put(fx, "b", "last", "Cuối ngày", NULL, DAY_TO - 2 * HOUR, DAY_TO - 1);
+    put(fx, "b", "after", "Hôm sau", NULL, DAY_TO - HOUR, DAY_TO);
+
+    struct digest d = build(fx, "2026-11-23", NULL);
+    assert_string_equal(d.date, "2026-11-23");
+    assert_string_equal(d.title, "Bản tin Dân vận");
+    assert_int_equal(d.ntopics, 1);
+    assert_string_equal(d.topics[0].id, DIGEST_OTHER_ID);
+    assert_string_equal(d.topics[0].title, "Khác");
+    assert_int_equal(d.topics[0].nstories, 2);
+    /* newest first */
+    assert_string_equal(d.topics[0].stories[0].title, "Cuối ngày");
+    assert_string_equal(d.topics[0].stories[1].title, "Đầu ngày");
+    const struct digest_story *s = &d.topics[0].stories[0];
+    assert_int_equal(s->nsources, 1);
+    assert_string_equal(s->sources[0].feed, "b");
+    assert_null(s->sources[0].feed_title);   /* no title, no document title */
+    assert_string_equal(s->link, "https://b.example/last.html");
+    assert_true(s->published == DAY_TO - 2 * HOUR);
+    assert_string_equal(d.topics[0].stories[1].sources[0].feed_title, "Trang A");
+    digest_free(&d);
+
+    d = build(fx, "2026-11-22", NULL);
+    assert_int_equal(count_stories(&d), 1);
+    assert_string_equal(d.topics[0].stories[0].title, "Trước giờ");
+    digest_free(&d);
+    d = build(fx, "2026-11-24", NULL);
+    assert_int_equal(count_stories(&d), 1);
+    assert_string_equal(d.topics[0].stories[0].title, "Hôm sau");
+    digest_free(&d);
+    d = build(fx, "2026-11-25", NULL);
+    assert_int_equal(d.ntopics, 0);
+    digest_free(&d);
+}
+
+/* Items published more than max_age (2 days) before the end of the day do
+ * not enter it; undated items sort by when they were stored. */
+static void test_age_and_undated(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t t = DAY_FROM + 10 * HOUR;
+    put(fx, "a", "old", "Tin cũ", NULL, DAY_TO - 2 * DAY - 1, t);
+    put(fx, "a", "edge", "Tin vừa đủ", NULL, DAY_TO - 2 * DAY, t);
+    put(fx, "a", "undated", "Tin không ngày", NULL, TIME_NONE, t + HOUR);
+    put(fx, "b", "dated", "Tin có ngày", NULL, t + 30 * 60, t + 2 * HOUR);
+    struct digest d = build(fx, "2026-11-23", NULL);
+    assert_int_equal(d.ntopics, 1);
+    const struct digest_topic *k = &d.topics[0];
+    assert_int_equal(k->nstories, 3);
+    assert_string_equal(k->stories[0].title, "Tin không ngày");
+    assert_true(k->stories[0].published == TIME_NONE);
+    assert_string_equal(k->stories[1].title, "Tin có ngày");
+    assert_string_equal(k->stories[2].title, "Tin vừa đủ");
+    digest_free(&d);
+}
+
+/* Topics in config order, Khác last; a subscriber's list filters, and
+ * leaves Khác out; addresses compare without case. */
+static void test_topics_and_subscribers(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t t = DAY_FROM + 8 * HOUR;
+    put(fx, "a", "1", "Gặp mặt chức sắc tôn giáo nhân dịp Giáng sinh",
+        NULL, t - HOUR, t);
+    put(fx, "a", "2", "Lịch công tác tuần", NULL, t - 2 * HOUR, t);
+    put(fx, "b", "3", "Phong trào thi đua trên địa bàn",
+        "Xã đạt nhiều kết quả trong phong trào Dân vận khéo năm nay.",
+        t - 3 * HOUR, t);
+
+    struct digest d = build(fx, "2026-11-23", NULL);
+    assert_int_equal(d.ntopics, 3);
+    assert_string_equal(d.topics[0].id, "dvk");
+    assert_string_equal(d.topics[0].title, "Dân vận khéo");
+    assert_string_equal(d.topics[0].stories[0].title,
+                        "Phong trào thi đua trên địa bàn");
+    assert_string_equal(d.topics[0].stories[0].summary,
+                        "Xã đạt nhiều kết quả trong phong trào Dân vận khéo năm nay.");
+    assert_string_equal(d.topics[1].id, "tg");
+    assert_string_equal(d.topics[2].id, "khac");
+    digest_free(&d);
+
+    d = build(fx, "2026-11-23", "A@Example.VN");
+    assert_int_equal(d.ntopics, 1);
+    assert_string_equal(d.topics[0].id, "tg");
+    assert_int_equal(d.topics[0].nstories, 1);
+    digest_free(&d);
+
+    d = build(fx, "2026-11-23", "b@example.vn");
+    assert_int_equal(d.ntopics, 3);
+    digest_free(&d);
+
+    char err[256];
+    assert_int_equal(digest_build(&fx->cfg, fx->st, "2026-11-23",
+                                  "c@example.vn", &d, err, sizeof err),
+                     DIGEST_BUILD_NO_SUBSCRIBER);
+    assert_non_null(strstr(err, "c@example.vn"));
+    assert_int_equal(d.ntopics, 0);
+    assert_int_equal(digest_build(&fx->cfg, fx->st, "2026-11-31", NULL, &d,
+                                  err, sizeof err),
+                     DIGEST_BUILD_BAD_DATE);
+    assert_non_null(strstr(err, "2026-11-31"));
+}
+
+/* One link on two feeds is one item with two sources; a retouched title
+ * on another link is a second item of the same story. The earliest item
+ * represents the story and its sources come first. */
+static void test_duplicates(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t t = DAY_FROM + 9 * HOUR;
+    const char *title = "Đối thoại giữa người đứng đầu cấp ủy với Nhân dân "
+                        "về giải phóng mặt bằng";
+    put(fx, "b", "later", "Huyện Diễn Châu: Đối thoại giữa người đứng đầu "
+        "cấp ủy với Nhân dân về giải phóng mặt bằng", NULL, t - HOUR, t);
+    put(fx, "a", "first", title, "Tóm tắt.", t - 3 * HOUR, t + 60);
+
+    struct store_digest_item *items;
+    size_t n;
+    int more;
+    assert_int_equal(store_digest_items(fx->st, DAY_FROM, DAY_TO, 0, &items,
+                                        &n, &more), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(more, 0);
+    store_digest_items_free(items, n);
+    assert_int_equal(store_digest_items(fx->st, DAY_FROM, DAY_TO, 1, &items,
+                                        &n, &more), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(more, 1);
+    store_digest_items_free(items, n);
+
+    struct digest d = build(fx, "2026-11-23", NULL);
+    assert_int_equal(count_stories(&d), 1);
+    const struct digest_story *s = &d.topics[0].stories[0];
+    assert_string_equal(s->title, title);
+    assert_string_equal(s->summary, "Tóm tắt.");
+    assert_string_equal(s->link, "https://a.example/first.html");
+    assert_int_equal(s->nsources, 2);
+    assert_string_equal(s->sources[0].feed, "a");
+    assert_string_equal(s->sources[1].feed, "b");
+    assert_string_equal(s->sources[1].link, "https://b.example/later.html");
+    digest_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_day_window),
+        cmocka_unit_test(test_today),
+        cmocka_unit_test(test_day_name),
+        cmocka_unit_test(test_unsubscribe_url),
+        cmocka_unit_test_setup_teardown(test_window_edges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_age_and_undated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_topics_and_subscribers, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
