@@ -178,9 +178,21 @@ static void fill_story(const struct config *cfg,
     /* An item always has a source row; keep the contract "at least one"
      * even for a row written by hand. */
     out->sources = xcalloc(n ? n : 1, sizeof *out->sources);
+    /* The story's own source first: the representative's copy whose link
+     * is the item's (the feed that stored it first; two feeds saved in one
+     * second tie on first_seen). */
+    size_t own = 0;
+    for (size_t j = 0; j < rep->nsources; j++)
+        if (rep->sources[j].link && rep->link &&
+            strcmp(rep->sources[j].link, rep->link) == 0) {
+            own = j;
+            break;
+        }
     for (size_t k = 0; k < st->nmembers; k++) {
         const struct store_digest_item *it = &items[st->members[k]];
-        for (size_t j = 0; j < it->nsources; j++) {
+        for (size_t jj = 0; jj < it->nsources; jj++) {
+            /* for the representative (k == 0): own, then the others */
+            size_t j = k > 0 ? jj : jj == 0 ? own : jj <= own ? jj - 1 : jj;
             const struct store_digest_source *src = &it->sources[j];
             struct digest_source *ds = &out->sources[out->nsources++];
             const struct config_feed *cf =

@@ -94,16 +94,14 @@ static int teardown(void **state)
     return rc == 0 ? 0 : -1;
 }
 
-/* Store one item on feed, first seen at now. */
-static void put(struct fixture *fx, const char *feed, const char *id,
-                const char *title, const char *summary, int64_t published,
-                int64_t now)
+/* Store one item at link on feed, first seen at now. */
+static void put_link(struct fixture *fx, const char *feed, const char *id,
+                     const char *link, const char *title, const char *summary,
+                     int64_t published, int64_t now)
 {
-    char link[128];
-    snprintf(link, sizeof link, "https://%s.example/%s.html", feed, id);
     struct feed_item it = {0};
     it.id = (char *)id;
-    it.link = link;
+    it.link = (char *)link;
     it.title = (char *)title;
     it.summary = (char *)summary;
     it.published = published;
@@ -117,6 +115,16 @@ static void put(struct fixture *fx, const char *feed, const char *id,
     if (store_feed_save(fx->st, feed, &r, &f, now, &stats) != 0)
         fail_msg("save: %s", store_error(fx->st));
     assert_int_equal(stats.new_items + stats.linked, 1);
+}
+
+/* put_link at https://FEED.example/ID.html */
+static void put(struct fixture *fx, const char *feed, const char *id,
+                const char *title, const char *summary, int64_t published,
+                int64_t now)
+{
+    char link[128];
+    snprintf(link, sizeof link, "https://%s.example/%s.html", feed, id);
+    put_link(fx, feed, id, link, title, summary, published, now);
 }
 
 static struct digest build(struct fixture *fx, const char *date,
@@ -366,6 +374,31 @@ static void test_duplicates(void **state)
     digest_free(&d);
 }
 
+/* One link stored by b, then by a in the same second: one items row with
+ * b's link; b's copy is the story's own source and comes first, though the
+ * store lists a first (first_seen ties, then feed id). */
+static void test_own_source_first(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t t = DAY_FROM + 9 * HOUR;
+    put_link(fx, "b", "x", "https://c.example/tin.html?utm_source=b",
+             "Tin chung của hai trang", NULL, t - HOUR, t);
+    put_link(fx, "a", "x", "https://c.example/tin.html?utm_source=a",
+             "Tin chung của hai trang", NULL, t - HOUR, t);
+    struct digest d = build(fx, "2026-11-23", NULL);
+    assert_int_equal(count_stories(&d), 1);
+    const struct digest_story *s = &d.topics[0].stories[0];
+    assert_string_equal(s->link, "https://c.example/tin.html?utm_source=b");
+    assert_int_equal(s->nsources, 2);
+    assert_string_equal(s->sources[0].feed, "b");
+    assert_string_equal(s->sources[0].link, s->link);
+    assert_string_equal(s->sources[1].feed, "a");
+    assert_string_equal(s->sources[1].link,
+                        "https://c.example/tin.html?utm_source=a");
+    assert_string_equal(s->sources[1].feed_title, "Trang A");
+    digest_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +411,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_topics_and_subscribers, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_own_source_first, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
