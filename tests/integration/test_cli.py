@@ -16,7 +16,8 @@ def run(*args, **kw):
 def test_help_lists_every_command_on_stdout():
     r = run("--help")
     assert r.returncode == 0
-    for cmd in ("parse", "check", "fetch", "feeds", "opml", "discover", "test-feed"):
+    for cmd in ("parse", "check", "fetch", "feeds", "opml", "discover", "test-feed",
+                "digest"):
         assert f"\n  {cmd}" in r.stdout, cmd
     assert r.stderr == ""
 
