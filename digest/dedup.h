@@ -84,15 +84,19 @@ struct dedup_item {
 size_t dedup_group(const struct dedup_item *items, size_t n, size_t *story);
 
 /* The title with republishing marks removed, for keying: a leading tag in
- * square brackets ("[Video]", "[Ảnh]"), a leading "Video:", "Ảnh:",
- * "Clip:", "Infographic:", "Photo:" or "Trực tiếp:", a trailing
- * "(Nguồn: X)", "(Theo X)" in round or square brackets, a trailing
- * " - Nguồn: X", a trailing " | X" site name (at most
- * DEDUP_SUFFIX_MAX_BYTES), and a trailing " - X" or " – X" when X names a
- * publication ("Báo ...", "Tạp chí ...", "Cổng thông tin ...", "Trang
- * thông tin ...", "Đài ...", "Truyền hình ...") or is a domain name
- * ("Danvan.vn"). Marks are removed repeatedly, but never when nothing
- * would be left. Returns a malloc'd string (caller frees); "" for NULL. */
+ * square brackets ("[Video]", "[Ảnh]", at most 40 bytes), a leading
+ * "Video:", "Ảnh:", "Clip:", "Infographic:", "Photo:" or "Trực tiếp:", a
+ * trailing "(Nguồn: X)", "(Theo X)" or "(Video)" in round or square
+ * brackets, a trailing " | X" site name, and a trailing " - X", " – X" or
+ * " — X" when X names a publication ("Báo ..." but not "Báo cáo ...",
+ * "Tạp chí ...", "Cổng thông tin ...", "Trang thông tin ...", "Đài phát
+ * thanh/truyền hình ...", "Nguồn: ...") or is a domain name
+ * ("Danvan.vn"); a trailing X is at most DEDUP_SUFFIX_MAX_BYTES. Words
+ * are compared through their match keys (any case or tone style). Marks
+ * are removed repeatedly, but never when no syllable would be left; a
+ * place prefix ("Huyện Thanh Trì: ...") and " - " inside a headline
+ * ("kinh tế - xã hội") stay. Returns a malloc'd string (caller frees); ""
+ * for NULL. */
 char *dedup_title_strip(const char *title);
 #define DEDUP_SUFFIX_MAX_BYTES      80
 

@@ -287,6 +287,9 @@ static void test_generic_phrase(void **state)
         /* One proper name for another: 12 of 14. */
         { "Xã Tân Phú tổ chức Hội nghị tổng kết công tác dân vận",
           "Xã Tân Lập tổ chức Hội nghị tổng kết công tác dân vận", 12.0 / 14, 0 },
+        /* "Phú" in both, at two places of the name: still two names. */
+        { "Xã Tân Phú tổ chức Hội nghị tổng kết công tác dân vận",
+          "Xã Phú Lộc tổ chức Hội nghị tổng kết công tác dân vận", 12.0 / 14, 0 },
         { "Công an Quế Phong làm tốt công tác dân vận",
           "Công an Quỳ Hợp làm tốt công tác dân vận", 7.0 / 11, 0 },
         /* Another number: another report. 10 of 12. */
