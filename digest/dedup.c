@@ -52,22 +52,6 @@ static uint64_t syllable_hash(const char *s, size_t n)
     return mix64(hash_bytes(s, n));
 }
 
-/* Step *p to the next syllable of a match key (single-space separated)
- * and set *len; 0 at the end. The caller adds *len to *p before the next
- * call. */
-static int next_syllable(const char **p, size_t *len)
-{
-    const char *sp;
-
-    while (**p == ' ')
-        (*p)++;
-    if (**p == '\0')
-        return 0;
-    sp = strchr(*p, ' ');
-    *len = sp ? (size_t)(sp - *p) : strlen(*p);
-    return 1;
-}
-
 /* ---- title marks ---- */
 
 static int key_has_word(const char *key, const char *word)
@@ -401,7 +385,7 @@ static void title_build(struct title *t, const char *title, struct intern *in,
 
     t->seq = xmalloc(cap * sizeof *t->seq);
     t->nseq = 0;
-    for (const char *p = key; next_syllable(&p, &len); p += len) {
+    for (const char *p = key; text_key_next(&p, &len); p += len) {
         uint32_t id = intern_put(in, syllable_hash(p, len));
         if (t->nseq == cap) {
             cap *= 2;
@@ -767,7 +751,7 @@ static size_t minhash_sign(const struct minhash *mh, const char *text,
     key = text_match_key(text, strlen(text));
     for (size_t k = 0; k < DEDUP_MINHASH; k++)
         sig[k] = UINT32_MAX;
-    for (const char *p = key; next_syllable(&p, &len); p += len) {
+    for (const char *p = key; text_key_next(&p, &len); p += len) {
         uint64_t x = 0;
         win[nsyl % DEDUP_SHINGLE] = syllable_hash(p, len);
         nsyl++;

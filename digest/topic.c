@@ -32,19 +32,6 @@ struct span {
     size_t len;
 };
 
-static int next_syllable(const char **p, size_t *len)
-{
-    const char *sp;
-
-    while (**p == ' ')
-        (*p)++;
-    if (**p == '\0')
-        return 0;
-    sp = strchr(*p, ' ');
-    *len = sp ? (size_t)(sp - *p) : strlen(*p);
-    return 1;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -111,7 +98,7 @@ static void build_vocab(struct topic_matcher *m, const struct phrase *ph,
     m->vocab = xmalloc(cap * sizeof *m->vocab);
     m->nvocab = 0;
     for (size_t i = 0; i < nph; i++) {
-        for (const char *p = ph[i].key; next_syllable(&p, &len); p += len) {
+        for (const char *p = ph[i].key; text_key_next(&p, &len); p += len) {
             if (m->nvocab == cap) {
                 cap *= 2;
                 m->vocab = xrealloc(m->vocab, cap * sizeof *m->vocab);
@@ -164,7 +151,7 @@ struct topic_matcher *topic_matcher_new(const struct config_topic *topics,
     m->kw = xmalloc((nph ? nph : 1) * sizeof *m->kw);
     m->nkw = nph;
     for (size_t i = 0; i < nph; i++) {
-        for (const char *p = ph[i].key; next_syllable(&p, &len); p += len)
+        for (const char *p = ph[i].key; text_key_next(&p, &len); p += len)
             nids++;
     }
     m->ids = xmalloc((nids ? nids : 1) * sizeof *m->ids);
@@ -173,7 +160,7 @@ struct topic_matcher *topic_matcher_new(const struct config_topic *topics,
         m->kw[i].off = nids;
         m->kw[i].topic = ph[i].topic;
         m->kw[i].exclude = ph[i].exclude;
-        for (const char *p = ph[i].key; next_syllable(&p, &len); p += len)
+        for (const char *p = ph[i].key; text_key_next(&p, &len); p += len)
             m->ids[nids++] = (uint32_t)vocab_find(m, p, len);
         m->kw[i].len = nids - m->kw[i].off;
         if (m->kw[i].len > m->maxlen)
@@ -234,7 +221,7 @@ static void scan(const struct topic_matcher *m, const char *text, int weight,
         return;
     key = text_match_key(text, strlen(text));
     syl = xmalloc((strlen(key) / 2 + 1) * sizeof *syl);
-    for (const char *p = key; next_syllable(&p, &len); p += len)
+    for (const char *p = key; text_key_next(&p, &len); p += len)
         syl[nsyl++] = vocab_find(m, p, len);
     free(key);
 

@@ -893,3 +893,16 @@ char *text_match_key(const char *s, size_t n)
     }
     return xrealloc(c.v, (size_t)m + 1);
 }
+
+int text_key_next(const char **p, size_t *len)
+{
+    const char *sp;
+
+    while (**p == ' ')
+        (*p)++;
+    if (**p == '\0')
+        return 0;
+    sp = strchr(*p, ' ');
+    *len = sp ? (size_t)(sp - *p) : strlen(*p);
+    return 1;
+}

@@ -55,4 +55,9 @@ size_t text_utf8_cut(const char *s, size_t n, size_t max);
  * Returns a malloc'd string (caller frees); never NULL. */
 char *text_match_key(const char *s, size_t n);
 
+/* Step *p to the next syllable of a match key (single spaces between
+ * syllables) and set *len to its length: returns 1, or 0 at the end. The
+ * caller adds *len to *p before the next call. */
+int text_key_next(const char **p, size_t *len);
+
 #endif

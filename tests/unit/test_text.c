@@ -661,6 +661,29 @@ static void test_clean_hostile_linear(void **state)
     free(b);
 }
 
+/* text_key_next walks the syllables of a key, whatever the spacing. */
+static void test_key_next(void **state)
+{
+    (void)state;
+    char *key = text_match_key("Tỉnh ủy  Nghệ An!", strlen("Tỉnh ủy  Nghệ An!"));
+    const char *want[] = {"tinh3", "uy3", "nghê5", "an"};
+    const char *p = key;
+    size_t len, n = 0;
+    while (text_key_next(&p, &len)) {
+        assert_true(n < 4);
+        assert_int_equal(len, strlen(want[n]));
+        assert_memory_equal(p, want[n], len);
+        p += len;
+        n++;
+    }
+    assert_int_equal(n, 4);
+    free(key);
+    p = "  ";
+    assert_int_equal(text_key_next(&p, &len), 0);
+    p = "";
+    assert_int_equal(text_key_next(&p, &len), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -680,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_nfc_quick_check_exhaustive),
         cmocka_unit_test(test_properties_random),
         cmocka_unit_test(test_clean_hostile_linear),
+        cmocka_unit_test(test_key_next),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
