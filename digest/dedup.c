@@ -7,6 +7,7 @@
 #include <utf8proc.h>
 
 #include "parse/text.h"
+#include "util/limits.h"
 #include "util/url.h"
 #include "util/util.h"
 
@@ -993,7 +994,7 @@ static void group_titles(struct run *r)
         qsort_r(prefix[p], t[p].nset, sizeof **prefix, cmp_rare_first, &rt);
         for (size_t k = 0; k < np; k++) {
             size_t seen = 0;
-            for (size_t nd = head[prefix[p][k]]; nd != NIL && seen < DEDUP_SCAN_MAX;
+            for (size_t nd = head[prefix[p][k]]; nd != NIL && seen < LIMIT_DEDUP_SCAN;
                  nd = pool.v[nd].next, seen++) {
                 size_t q = pool.v[nd].pos, j = r->order[q];
                 if (too_far(r->time[i], r->time[j]))
@@ -1068,7 +1069,7 @@ static void group_bodies(struct run *r)
                  bheads[slot] != NIL && bkeys[slot] != h; slot = (slot + 1) & (cap - 1))
                 ;
             bkeys[slot] = h;
-            for (size_t nd = bheads[slot]; nd != NIL && seen < DEDUP_SCAN_MAX;
+            for (size_t nd = bheads[slot]; nd != NIL && seen < LIMIT_DEDUP_SCAN;
                  nd = pool.v[nd].next, seen++) {
                 size_t q = pool.v[nd].pos, j = r->order[q];
                 if (too_far(r->time[i], r->time[j]))

@@ -51,14 +51,7 @@
  * every half year, a re-post follows within a day or two. */
 #define DEDUP_WINDOW                (48 * 3600)
 
-/* Work bound: each index list (one syllable of the title index, one band
- * bucket of the body index) is walked back at most this many entries per
- * item. A flood of look-alike items (one template posted by every
- * commune) then costs O(n * DEDUP_SCAN_MAX), not O(n^2); the price is that
- * an item can miss a partner more than DEDUP_SCAN_MAX look-alikes back in
- * the window. Titles are indexed on their rarest syllables (prefix
- * filtering), so ordinary lists stay far shorter than this. */
-#define DEDUP_SCAN_MAX              64
+/* The work bound per index list is LIMIT_DEDUP_SCAN (util/limits.h). */
 
 /* One item as dedup sees it. Strings are UTF-8 NFC (any of them may be
  * NULL); times are UTC seconds or TIME_NONE (util/util.h). */

@@ -84,4 +84,13 @@
  * earliest stored are kept, the rest reported. */
 #define LIMIT_DIGEST_ITEMS      20000
 
+/* Work bound: each index list (one syllable of the title index, one band
+ * bucket of the body index) is walked back at most this many entries per
+ * item. A flood of look-alike items (one template posted by every
+ * commune) then costs O(n * LIMIT_DEDUP_SCAN), not O(n^2); the price is that
+ * an item can miss a partner more than LIMIT_DEDUP_SCAN look-alikes back in
+ * the window. Titles are indexed on their rarest syllables (prefix
+ * filtering), so ordinary lists stay far shorter than this. */
+#define LIMIT_DEDUP_SCAN        64
+
 #endif

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "digest/dedup.h"
+#include "util/limits.h"
 #include "util/util.h"
 
 #define HOUR 3600
@@ -562,7 +563,7 @@ static void test_twenty_thousand(void **state)
 /* One template posted by 3 000 communes in two days: each title differs
  * in the commune's name only (names often share a syllable, as "Tân Phú"
  * and "Tân Lập" do), so no two group, and the work stays bounded by
- * DEDUP_SCAN_MAX though every pair passes the Jaccard threshold. Then
+ * LIMIT_DEDUP_SCAN though every pair passes the Jaccard threshold. Then
  * 3 000 copies of one title: one story. */
 static void test_flood(void **state)
 {
