@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "config/opml.h"
 #include "digest/build.h"
+#include "digest/deliver.h"
 #include "digest/mail.h"
 #include "digest/render.h"
 #include "fetch/discover.h"
@@ -36,6 +37,8 @@ static const char usage_text[] =
     "  parse [--base URL] [--charset CS] FILE|-\n"
     "                      parse one feed document, print JSON\n"
     "  check               validate the config; every problem as FILE:LINE: message\n"
+    "  run                 the morning job: fetch, freeze today's digest, write\n"
+    "                      the deliveries not yet sent to the outbox\n"
     "  fetch [FEED-ID...]  fetch the due feeds (or those named), store new items\n"
     "  digest [--date YYYY-MM-DD] [--format text|html|eml|json]\n"
     "         [--subscriber EMAIL]\n"
@@ -149,6 +152,86 @@ static int cmd_fetch(int argc, char **argv)
         status = rep.nfailures ? EX_TEMPFAIL : 0;
     }
     fetch_update_report_free(&rep);
+    run_lock_release(&lock);
+    config_release(&cfg);
+    return status;
+}
+
+/* The morning job: fetch (a failed feed never stops the digest), freeze
+ * today's digest once, deliver what is not sent yet. Exit 0; 75 when feeds
+ * or deliveries failed (retried next run) or another run holds the lock;
+ * 70 when the store failed. Quiet unless a terminal shows the summary. */
+static int cmd_run(int argc, char **argv)
+{
+    if (argc > 1)
+        return usage_error("run: unknown argument '%s'", argv[1]);
+    struct config cfg;
+    int status = load_config(&cfg);
+    if (status)
+        return status;
+    if (fetch_global_init() != 0) {
+        config_release(&cfg);
+        msg_error("libcurl could not be initialized");
+        return EX_SOFTWARE;
+    }
+    char err[768];
+    struct run_lock lock;
+    int held = run_lock_take(cfg.database, &lock, err, sizeof err);
+    if (held != 0) {
+        msg_error("%s", err);
+        run_lock_release(&lock);
+        config_release(&cfg);
+        return held > 0 ? EX_TEMPFAIL : EX_SOFTWARE;
+    }
+    struct fetch_update_report frep;
+    enum fetch_update_status fst =
+        fetch_update(&cfg, NULL, 0, &frep, err, sizeof err);
+    if (fst != FETCH_UPDATE_OK) {
+        /* The digest still goes out with what the store holds. */
+        msg_error("%s", err);
+        status = EX_TEMPFAIL;
+    } else {
+        fetch_update_report_print(&frep, cfg.tz_offset, (int64_t)time(NULL));
+        if (frep.nfailures)
+            status = EX_TEMPFAIL;
+    }
+    fetch_update_report_free(&frep);
+
+    struct store *s;
+    struct digest_run_report rep;
+    memset(&rep, 0, sizeof rep);
+    int64_t now = (int64_t)time(NULL);
+    if (store_open(cfg.database, &s, err, sizeof err) != 0) {
+        msg_error("%s", err);
+        status = EX_SOFTWARE;
+    } else {
+        if (digest_run_freeze(&cfg, s, now, &rep, err, sizeof err) != 0) {
+            msg_error("%s", err);
+            status = EX_SOFTWARE;
+        } else if (cfg.smtp.enabled) {
+            /* Not built yet: the deliveries wait, pending, for it. */
+            msg_error("%s: [smtp] delivery is not implemented yet; the "
+                      "deliveries stay pending", cfg.path);
+            status = EX_TEMPFAIL;
+        } else if (digest_run_deliver(&cfg, s, now, &rep, err,
+                                      sizeof err) != 0) {
+            msg_error("%s", err);
+            status = EX_SOFTWARE;
+        }
+        store_close(s);
+    }
+    if (rep.warning)
+        msg_warn("%s", rep.warning);
+    for (size_t i = 0; i < rep.nlines; i++)
+        msg_error("%s", rep.lines[i]);
+    if (rep.failed && status == 0)
+        status = EX_TEMPFAIL;
+    if (status != EX_SOFTWARE && !cfg.smtp.enabled && !msg_quiet &&
+        isatty(STDERR_FILENO))
+        fprintf(stderr, "digest %s: %zu stories in %zu topics, %zu deliveries "
+                "written to %s/new\n", rep.day, rep.nstories, rep.ntopics,
+                rep.written, cfg.outbox_dir);
+    digest_run_report_free(&rep);
     run_lock_release(&lock);
     config_release(&cfg);
     return status;
@@ -611,60 +694,23 @@ static int opt_value(int argc, char **argv, int *i, const char *name,
     return 1;
 }
 
-/* The digest as one MIME message for sub (mail_build). Returns 0 with *out,
+/* The digest as one MIME message for sub (digest_eml). Returns 0 with *out,
  * or an exit status after printing the error. */
-static int digest_eml(const struct config *cfg, const struct digest *d,
-                      const struct config_subscriber *sub, char **out,
-                      size_t *outlen)
+static int digest_eml_status(const struct config *cfg, const struct digest *d,
+                             const struct config_subscriber *sub, char **out,
+                             size_t *outlen)
 {
-    if (!cfg->digest.from_addr) {
-        msg_error("%s: [digest] from is required to build a message",
-                  cfg->path);
-        return EX_CONFIG;
-    }
-    char *unsub = digest_unsubscribe_url(cfg->digest.unsubscribe_url,
-                                         sub->email);
-    struct render_options ro;
-    render_options_init(&ro);
-    ro.recipient_name = sub->name;
-    ro.unsubscribe_url = unsub;
-    ro.tz_offset = cfg->tz_offset;
-    char *text = render_text(d, &ro);
-    char *html = render_html(d, &ro);
-    char *day = digest_day_name(d->date);
-    char *subject = xasprintf("%s – %s", d->title, day ? day : d->date);
-    char *msgid = mail_message_id(d->date, sub->email, cfg->digest.from_addr);
-    struct mail_message m = {
-        .from_name = cfg->digest.from_name,
-        .from_addr = cfg->digest.from_addr,
-        .to_name = sub->name,
-        .to_addr = sub->email,
-        .subject = subject,
-        .date = (int64_t)time(NULL),
-        .tz_offset = cfg->tz_offset,
-        .message_id = msgid,
-        .list_unsubscribe_url = unsub,
-        .text = text,
-        .html = html,
-    };
-    char err[512] = "";
-    int status = 0;
-    if (!msgid) {
-        msg_error("cannot make a Message-ID from '%s'", cfg->digest.from_addr);
-        status = EX_CONFIG;
-    } else if (mail_build(&m, out, outlen, err, sizeof err) != 0) {
+    char err[768];
+    enum digest_eml_status st = digest_eml(cfg, d, sub, NULL,
+                                           (int64_t)time(NULL), out, outlen,
+                                           err, sizeof err);
+    if (st != DIGEST_EML_OK) {
         msg_error("%s", err);
-        status = EX_SOFTWARE;
-    } else if (err[0]) {
-        msg_warn("%s", err);
+        return st == DIGEST_EML_CONFIG ? EX_CONFIG : EX_SOFTWARE;
     }
-    free(msgid);
-    free(subject);
-    free(day);
-    free(html);
-    free(text);
-    free(unsub);
-    return status;
+    if (err[0])
+        msg_warn("%s", err);
+    return 0;
 }
 
 /* Exit 0; 64 for a bad date, format or subscriber; 66 when there is no
@@ -756,7 +802,7 @@ static int cmd_digest(int argc, char **argv)
     case FMT_TEXT: out = render_text(&d, &ro); break;
     case FMT_HTML: out = render_html(&d, &ro); break;
     case FMT_JSON: out = render_json(&d); break;
-    case FMT_EML: status = digest_eml(&cfg, &d, sub, &out, &outlen); break;
+    case FMT_EML: status = digest_eml_status(&cfg, &d, sub, &out, &outlen); break;
     }
     if (!out && !status) {
         msg_error("%s", "digest: the JSON could not be made");
@@ -782,6 +828,7 @@ struct command {
 static const struct command commands[] = {
     {"parse", cmd_parse},
     {"check", cmd_check},
+    {"run", cmd_run},
     {"fetch", cmd_fetch},
     {"feeds", cmd_feeds},
     {"digest", cmd_digest},

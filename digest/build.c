@@ -127,6 +127,60 @@ struct story {
     int topic;              /* config topic index, or -1 */
 };
 
+/* A frozen digest lists its stories in the order it was frozen in. */
+static int cmp_position(const void *a, const void *b, void *ctx)
+{
+    const struct store_digest_item *items = ctx;
+    int64_t x = items[(*(const struct story *const *)a)->rep].position;
+    int64_t y = items[(*(const struct story *const *)b)->rep].position;
+    return (x > y) - (x < y);
+}
+
+/* Frozen stories: story_of[i] is the lead item of i's story (the first of
+ * the story when no lead is among the items). */
+struct by_story {
+    int64_t story;
+    int lead;
+    size_t index;
+};
+
+static int cmp_by_story(const void *a, const void *b)
+{
+    const struct by_story *x = a, *y = b;
+    if (x->story != y->story)
+        return x->story < y->story ? -1 : 1;
+    if (x->lead != y->lead)
+        return y->lead - x->lead;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+static void frozen_groups(const struct store_digest_item *items, size_t n,
+                          size_t *story_of)
+{
+    struct by_story *ix = xcalloc(n ? n : 1, sizeof *ix);
+    for (size_t i = 0; i < n; i++) {
+        ix[i].story = items[i].story_id;
+        ix[i].lead = items[i].lead;
+        ix[i].index = i;
+    }
+    qsort(ix, n, sizeof *ix, cmp_by_story);
+    size_t head = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || ix[i].story != ix[i - 1].story)
+            head = ix[i].index;
+        story_of[ix[i].index] = head;
+    }
+    free(ix);
+}
+
+static int topic_index(const struct config *cfg, const char *id)
+{
+    for (size_t t = 0; id && t < cfg->ntopics; t++)
+        if (strcmp(cfg->topics[t].id, id) == 0)
+            return (int)t;
+    return -1;
+}
+
 /* Members of a story: the representative first (dedup's own choice),
  * then by time, then id. */
 static int cmp_member(const void *a, const void *b, void *ctx)
@@ -241,7 +295,33 @@ enum digest_build_status digest_build(const struct config *cfg,
                                       struct digest *out, char *err,
                                       size_t errlen)
 {
+    return digest_build_from(cfg, s, date, subscriber, DIGEST_ITEMS_DAY, NULL,
+                             out, err, errlen);
+}
+
+void digest_plan_free(struct digest_plan *plan)
+{
+    for (size_t k = 0; k < plan->nstories; k++) {
+        free(plan->stories[k].items);
+        free(plan->stories[k].topic);
+        free(plan->stories[k].title);
+    }
+    free(plan->stories);
+    plan->stories = NULL;
+    plan->nstories = 0;
+}
+
+enum digest_build_status digest_build_from(const struct config *cfg,
+                                           struct store *s, const char *date,
+                                           const char *subscriber,
+                                           enum digest_items from_items,
+                                           struct digest_plan *plan,
+                                           struct digest *out, char *err,
+                                           size_t errlen)
+{
     memset(out, 0, sizeof *out);
+    if (plan)
+        memset(plan, 0, sizeof *plan);
     if (errlen)
         err[0] = '\0';
     char today[11];
@@ -263,8 +343,16 @@ enum digest_build_status digest_build(const struct config *cfg,
     struct store_digest_item *all;
     size_t nall;
     int more;
-    if (store_digest_items(s, from, to, LIMIT_DIGEST_ITEMS, &all, &nall,
-                           &more) < 0) {
+    static const enum store_digest_kind kinds[] = {
+        [DIGEST_ITEMS_DAY] = STORE_DIGEST_WINDOW,
+        [DIGEST_ITEMS_PENDING] = STORE_DIGEST_PENDING,
+        [DIGEST_ITEMS_FROZEN] = STORE_DIGEST_FROZEN,
+    };
+    struct store_digest_select sel = { kinds[from_items], from, to, date };
+    int frozen = from_items == DIGEST_ITEMS_FROZEN;
+    /* A frozen digest is read whole: it was capped when it was frozen. */
+    if (store_digest_items_select(s, &sel, frozen ? 0 : LIMIT_DIGEST_ITEMS,
+                                  &all, &nall, &more) < 0) {
         snprintf(err, errlen, "%s", store_error(s));
         return DIGEST_BUILD_STORE;
     }
@@ -277,7 +365,7 @@ enum digest_build_status digest_build(const struct config *cfg,
      * dropped ones stay in the tail and are freed with the rest. */
     size_t n = 0;
     for (size_t i = 0; i < nall; i++) {
-        if (all[i].published != TIME_NONE &&
+        if (!frozen && all[i].published != TIME_NONE &&
             all[i].published < to - cfg->digest.max_age)
             continue;
         if (i != n) {
@@ -299,7 +387,14 @@ enum digest_build_status digest_build(const struct config *cfg,
         di[i].first_seen = all[i].first_seen;
     }
     size_t *story_of = xcalloc(n ? n : 1, sizeof *story_of);
-    size_t nstories = n ? dedup_group(di, n, story_of) : 0;
+    size_t nstories = 0;
+    if (frozen) {
+        frozen_groups(all, n, story_of);
+        for (size_t i = 0; i < n; i++)
+            nstories += story_of[i] == i;
+    } else if (n) {
+        nstories = dedup_group(di, n, story_of);
+    }
     free(di);
 
     /* Stories in item order of their representatives; slot[i] maps a
@@ -340,7 +435,9 @@ enum digest_build_status digest_build(const struct config *cfg,
     struct topic_matcher *tm = topic_matcher_new(cfg->topics, cfg->ntopics);
     for (size_t k = 0; k < ns; k++) {
         const struct store_digest_item *rep = &all[stories[k].rep];
-        stories[k].topic = topic_classify(tm, rep->title, rep->summary, NULL);
+        stories[k].topic = frozen ? topic_index(cfg, rep->topic)
+                                  : topic_classify(tm, rep->title,
+                                                   rep->summary, NULL);
     }
     topic_matcher_free(tm);
 
@@ -360,7 +457,8 @@ enum digest_build_status digest_build(const struct config *cfg,
                 list[m++] = &stories[k];
         if (m == 0)
             continue;
-        qsort_r(list, m, sizeof *list, cmp_story, all);
+        qsort_r(list, m, sizeof *list, frozen ? cmp_position : cmp_story,
+                all);
         struct digest_topic *dt = &out->topics[out->ntopics++];
         dt->id = xstrdup(tid >= 0 ? cfg->topics[t].id : DIGEST_OTHER_ID);
         dt->title = xstrdup(tid >= 0 ? cfg->topics[t].title
@@ -368,6 +466,23 @@ enum digest_build_status digest_build(const struct config *cfg,
         dt->stories = xcalloc(m, sizeof *dt->stories);
         for (size_t k = 0; k < m; k++)
             fill_story(cfg, all, list[k], &dt->stories[dt->nstories++]);
+        if (!plan)
+            continue;
+        plan->stories = xrealloc(plan->stories, (plan->nstories + m) *
+                                                    sizeof *plan->stories);
+        for (size_t k = 0; k < m; k++) {
+            const struct story *st = list[k];
+            const struct store_digest_item *rep = &all[st->rep];
+            struct store_frozen_story *fs = &plan->stories[plan->nstories++];
+            fs->lead_item = rep->id;
+            fs->items = xcalloc(st->nmembers, sizeof *fs->items);
+            for (size_t j = 0; j < st->nmembers; j++)
+                fs->items[j] = all[st->members[j]].id;
+            fs->nitems = st->nmembers;
+            fs->topic = tid >= 0 ? xstrdup(cfg->topics[t].id) : NULL;
+            fs->title = dup_or_null(rep->title);
+            fs->first_seen = rep->first_seen;
+        }
     }
     free(list);
     for (size_t k = 0; k < ns; k++)

@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "digest/digest.h"
+#include "store/digest_store.h"
 #include "store/store.h"
 
 /* The fallback topic of stories no [topic] claims, listed last. */
@@ -51,6 +52,37 @@ enum digest_build_status digest_build(const struct config *cfg,
                                       const char *subscriber,
                                       struct digest *out, char *err,
                                       size_t errlen);
+
+/* Which items digest_build_from reads. */
+enum digest_items {
+    DIGEST_ITEMS_DAY,       /* first stored that day: digest_build */
+    DIGEST_ITEMS_PENDING,   /* in no digest yet, first stored before the
+                               end of the day: what `bantin run` freezes */
+    DIGEST_ITEMS_FROZEN,    /* the digest frozen for that day: its stories,
+                               topics and order as frozen (no dedup, no
+                               classify, no age filter); a topic no longer
+                               configured shows under "Khác" */
+};
+
+/* What store_digest_freeze writes: every story of the digest (built with
+ * no subscriber filter) in digest order. */
+struct digest_plan {
+    struct store_frozen_story *stories;   /* malloc'd, as its strings */
+    size_t nstories;
+};
+
+/* digest_build over the items given by from_items. When plan is not NULL
+ * it is filled (release with digest_plan_free, in every case). Same
+ * statuses and err as digest_build. */
+enum digest_build_status digest_build_from(const struct config *cfg,
+                                           struct store *s, const char *date,
+                                           const char *subscriber,
+                                           enum digest_items from_items,
+                                           struct digest_plan *plan,
+                                           struct digest *out, char *err,
+                                           size_t errlen);
+
+void digest_plan_free(struct digest_plan *plan);
 
 /* The UTC window [*from, *to) of the calendar day date ("YYYY-MM-DD") at
  * tz_offset seconds east of UTC. Returns 0, or -1 when date is not a real

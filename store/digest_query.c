@@ -8,20 +8,35 @@
 #include "internal.h"
 #include "util/util.h"
 
-static const char items_sql[] =
-    "SELECT id, title, link, summary, published, first_seen FROM items"
-    " WHERE first_seen >= ?1 AND first_seen < ?2"
-    " ORDER BY first_seen, id LIMIT ?3";
+/* Each select's item filter, on items i (bound: ?1 from, ?2 to, ?3 day);
+ * the story columns are those of the frozen digest, NULL otherwise. */
+static const char *const select_from[] = {
+    [STORE_DIGEST_WINDOW] =
+        " FROM items i LEFT JOIN digest_stories ds ON 0"
+        " LEFT JOIN stories st ON 0"
+        " WHERE i.first_seen >= ?1 AND i.first_seen < ?2",
+    [STORE_DIGEST_PENDING] =
+        " FROM items i LEFT JOIN digest_stories ds ON 0"
+        " LEFT JOIN stories st ON 0"
+        " WHERE i.story_id IS NULL AND i.first_seen < ?2",
+    [STORE_DIGEST_FROZEN] =
+        " FROM items i JOIN digest_stories ds ON ds.story_id = i.story_id"
+        " JOIN stories st ON st.id = i.story_id"
+        " WHERE ds.day = ?3",
+};
 
-/* Sources of the same window (items_first_seen index); rows of items past
- * the cap are skipped by the caller. */
-static const char sources_sql[] =
+static const char items_cols[] =
+    "SELECT i.id, i.title, i.link, i.summary, i.published, i.first_seen,"
+    " ds.story_id, ds.topic, ds.position, st.lead_item = i.id";
+
+/* Sources of the same items; rows of items past the cap are skipped by
+ * the caller. */
+static const char sources_cols[] =
     "SELECT s.item_id, s.feed_id, COALESCE(f.title, f.doc_title), s.title,"
-    " s.link, s.first_seen"
-    " FROM items i JOIN item_sources s ON s.item_id = i.id"
-    " LEFT JOIN feeds f ON f.id = s.feed_id"
-    " WHERE i.first_seen >= ?1 AND i.first_seen < ?2"
-    " ORDER BY s.item_id, s.first_seen, s.feed_id";
+    " s.link, s.first_seen";
+static const char sources_join[] =
+    " JOIN item_sources s ON s.item_id = i.id"
+    " LEFT JOIN feeds f ON f.id = s.feed_id";
 
 /* A text column as a malloc'd string; NULL for NULL or "". */
 static char *col_text(sqlite3_stmt *st, int i)
@@ -49,26 +64,32 @@ static int cmp_by_id(const void *a, const void *b)
 }
 
 static int prepare(struct store *s, const char *sql, sqlite3_stmt **st,
-                   int64_t from, int64_t to)
+                   const struct store_digest_select *sel)
 {
     sqlite3 *db = store_db(s);
     if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
         store_set_error(s, "digest query: %s", sqlite3_errmsg(db));
         return -1;
     }
-    sqlite3_bind_int64(*st, 1, from);
-    sqlite3_bind_int64(*st, 2, to);
+    sqlite3_bind_int64(*st, 1, sel->from);
+    sqlite3_bind_int64(*st, 2, sel->to);
+    sqlite3_bind_text(*st, 3, sel->day ? sel->day : "", -1, SQLITE_TRANSIENT);
     return 0;
 }
 
-static int read_items(struct store *s, int64_t from, int64_t to, size_t max,
-                      struct store_digest_item **out, size_t *n, int *more)
+static int read_items(struct store *s, const struct store_digest_select *sel,
+                      size_t max, struct store_digest_item **out, size_t *n,
+                      int *more)
 {
     sqlite3_stmt *st;
-    if (prepare(s, items_sql, &st, from, to) < 0)
+    char *sql = xasprintf("%s%s ORDER BY i.first_seen, i.id LIMIT ?4",
+                          items_cols, select_from[sel->kind]);
+    int prc = prepare(s, sql, &st, sel);
+    free(sql);
+    if (prc < 0)
         return -1;
     /* One row past the cap tells whether the cap cut anything. */
-    sqlite3_bind_int64(st, 3, max ? (sqlite3_int64)max + 1 : -1);
+    sqlite3_bind_int64(st, 4, max ? (sqlite3_int64)max + 1 : -1);
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -88,6 +109,10 @@ static int read_items(struct store *s, int64_t from, int64_t to, size_t max,
         it->summary = col_text(st, 3);
         it->published = col_time(st, 4);
         it->first_seen = col_time(st, 5);
+        it->story_id = sqlite3_column_int64(st, 6);   /* NULL gives 0 */
+        it->topic = col_text(st, 7);
+        it->position = sqlite3_column_int64(st, 8);
+        it->lead = sqlite3_column_int(st, 9);
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         store_set_error(s, "digest query: %s", sqlite3_errmsg(store_db(s)));
@@ -98,7 +123,7 @@ static int read_items(struct store *s, int64_t from, int64_t to, size_t max,
     return 0;
 }
 
-static int read_sources(struct store *s, int64_t from, int64_t to,
+static int read_sources(struct store *s, const struct store_digest_select *sel,
                         struct store_digest_item *items, size_t n)
 {
     if (n == 0)
@@ -110,7 +135,16 @@ static int read_sources(struct store *s, int64_t from, int64_t to,
     }
     qsort(ix, n, sizeof *ix, cmp_by_id);
     sqlite3_stmt *st;
-    if (prepare(s, sources_sql, &st, from, to) < 0) {
+    /* select_from's WHERE goes after the sources' joins */
+    const char *from_where = select_from[sel->kind];
+    const char *where = strstr(from_where, " WHERE ");
+    char *sql = xasprintf("%s%.*s%s%s ORDER BY s.item_id, s.first_seen,"
+                          " s.feed_id", sources_cols,
+                          (int)(where - from_where), from_where, sources_join,
+                          where);
+    int prc = prepare(s, sql, &st, sel);
+    free(sql);
+    if (prc < 0) {
         free(ix);
         return -1;
     }
@@ -148,6 +182,15 @@ static int read_sources(struct store *s, int64_t from, int64_t to,
 int store_digest_items(struct store *s, int64_t from, int64_t to, size_t max,
                        struct store_digest_item **out, size_t *n, int *more)
 {
+    struct store_digest_select sel = { STORE_DIGEST_WINDOW, from, to, NULL };
+    return store_digest_items_select(s, &sel, max, out, n, more);
+}
+
+int store_digest_items_select(struct store *s,
+                              const struct store_digest_select *sel,
+                              size_t max, struct store_digest_item **out,
+                              size_t *n, int *more)
+{
     int dummy;
     *out = NULL;
     *n = 0;
@@ -161,9 +204,9 @@ int store_digest_items(struct store *s, int64_t from, int64_t to, size_t max,
         store_set_error(s, "digest query: %s", sqlite3_errmsg(db));
         return -1;
     }
-    int rc = read_items(s, from, to, max, out, n, more);
+    int rc = read_items(s, sel, max, out, n, more);
     if (rc == 0)
-        rc = read_sources(s, from, to, *out, *n);
+        rc = read_sources(s, sel, *out, *n);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (rc < 0) {
         store_digest_items_free(*out, *n);
@@ -188,6 +231,7 @@ void store_digest_items_free(struct store_digest_item *items, size_t n)
         free(it->title);
         free(it->link);
         free(it->summary);
+        free(it->topic);
     }
     free(items);
 }

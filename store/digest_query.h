@@ -32,6 +32,12 @@ struct store_digest_item {
     struct store_digest_source *sources;  /* by first_seen, then feed id;
                                              may be empty (nsources 0) */
     size_t nsources;
+    /* Set by STORE_DIGEST_FROZEN only (else 0, NULL, 0, 0): */
+    int64_t story_id;       /* the frozen story it belongs to */
+    char *topic;            /* the topic its story is listed under; NULL:
+                               the fallback */
+    int64_t position;       /* its story's place in the digest */
+    int lead;               /* 1 for the story's lead item */
 };
 
 /* The items first stored in [from, to) (UTC seconds), ordered by
@@ -42,6 +48,28 @@ struct store_digest_item {
  * store_error), *out NULL and *n 0. */
 int store_digest_items(struct store *s, int64_t from, int64_t to, size_t max,
                        struct store_digest_item **out, size_t *n, int *more);
+
+/* Which items store_digest_items_select reads. */
+enum store_digest_kind {
+    STORE_DIGEST_WINDOW,    /* first stored in [from, to): the preview */
+    STORE_DIGEST_PENDING,   /* in no digest yet and first stored before to:
+                               what `bantin run` freezes (from ignored) */
+    STORE_DIGEST_FROZEN,    /* those of the digest frozen for day, with
+                               their story, topic and position */
+};
+
+struct store_digest_select {
+    enum store_digest_kind kind;
+    int64_t from, to;       /* UTC seconds */
+    const char *day;        /* "YYYY-MM-DD" for STORE_DIGEST_FROZEN */
+};
+
+/* store_digest_items for any kind of select: same order, cap, result and
+ * errors. */
+int store_digest_items_select(struct store *s,
+                              const struct store_digest_select *sel,
+                              size_t max, struct store_digest_item **out,
+                              size_t *n, int *more);
 
 void store_digest_items_free(struct store_digest_item *items, size_t n);
 

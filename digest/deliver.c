@@ -1,0 +1,234 @@
+/* deliver.c - the digest as a message, and the deliveries of `bantin run`. */
+#include "digest/deliver.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "digest/build.h"
+#include "digest/mail.h"
+#include "digest/outbox.h"
+#include "digest/render.h"
+#include "store/digest_store.h"
+#include "util/util.h"
+
+enum digest_eml_status digest_eml(const struct config *cfg,
+                                  const struct digest *d,
+                                  const struct config_subscriber *sub,
+                                  const char *message_id, int64_t now,
+                                  char **out, size_t *outlen, char *err,
+                                  size_t errlen)
+{
+    if (errlen)
+        err[0] = '\0';
+    if (!cfg->digest.from_addr) {
+        snprintf(err, errlen, "%s: [digest] from is required to build a "
+                 "message", cfg->path);
+        return DIGEST_EML_CONFIG;
+    }
+    char *unsub = digest_unsubscribe_url(cfg->digest.unsubscribe_url,
+                                         sub->email);
+    struct render_options ro;
+    render_options_init(&ro);
+    ro.recipient_name = sub->name;
+    ro.unsubscribe_url = unsub;
+    ro.tz_offset = cfg->tz_offset;
+    char *text = render_text(d, &ro);
+    char *html = render_html(d, &ro);
+    char *day = digest_day_name(d->date);
+    char *subject = xasprintf("%s – %s", d->title, day ? day : d->date);
+    char *msgid = message_id ? xstrdup(message_id)
+                             : mail_message_id(d->date, sub->email,
+                                               cfg->digest.from_addr);
+    struct mail_message m = {
+        .from_name = cfg->digest.from_name,
+        .from_addr = cfg->digest.from_addr,
+        .to_name = sub->name,
+        .to_addr = sub->email,
+        .subject = subject,
+        .date = now,
+        .tz_offset = cfg->tz_offset,
+        .message_id = msgid,
+        .list_unsubscribe_url = unsub,
+        .text = text,
+        .html = html,
+    };
+    enum digest_eml_status status = DIGEST_EML_OK;
+    if (!msgid) {
+        snprintf(err, errlen, "cannot make a Message-ID from '%s'",
+                 cfg->digest.from_addr);
+        status = DIGEST_EML_CONFIG;
+    } else if (mail_build(&m, out, outlen, err, errlen) != 0) {
+        status = DIGEST_EML_ERROR;
+    }
+    free(msgid);
+    free(subject);
+    free(day);
+    free(html);
+    free(text);
+    free(unsub);
+    return status;
+}
+
+static void add_line(struct digest_run_report *rep, char *line)
+{
+    rep->lines = xrealloc(rep->lines, (rep->nlines + 1) * sizeof *rep->lines);
+    rep->lines[rep->nlines++] = line;
+}
+
+int digest_run_freeze(const struct config *cfg, struct store *s, int64_t now,
+                      struct digest_run_report *rep, char *err, size_t errlen)
+{
+    digest_today(now, cfg->tz_offset, rep->day);
+    int have = store_digest_exists(s, rep->day);
+    if (have < 0) {
+        snprintf(err, errlen, "%s", store_error(s));
+        return -1;
+    }
+    struct digest d;
+    if (!have) {
+        struct digest_plan plan;
+        if (digest_build_from(cfg, s, rep->day, NULL, DIGEST_ITEMS_PENDING,
+                              &plan, &d, err, errlen) != DIGEST_BUILD_OK) {
+            digest_plan_free(&plan);
+            return -1;
+        }
+        if (err[0])
+            rep->warning = xstrdup(err);
+        digest_free(&d);
+        struct store_new_delivery *dl =
+            xcalloc(cfg->nsubscribers ? cfg->nsubscribers : 1, sizeof *dl);
+        char **ids = xcalloc(cfg->nsubscribers ? cfg->nsubscribers : 1,
+                             sizeof *ids);
+        for (size_t i = 0; i < cfg->nsubscribers; i++) {
+            ids[i] = cfg->digest.from_addr
+                         ? mail_message_id(rep->day, cfg->subscribers[i].email,
+                                           cfg->digest.from_addr)
+                         : NULL;
+            dl[i].subscriber = cfg->subscribers[i].email;
+            dl[i].message_id = ids[i];
+        }
+        int rc = store_digest_freeze(s, rep->day, cfg->digest.title, now,
+                                     plan.stories, plan.nstories, dl,
+                                     cfg->nsubscribers);
+        for (size_t i = 0; i < cfg->nsubscribers; i++)
+            free(ids[i]);
+        free(ids);
+        free(dl);
+        digest_plan_free(&plan);
+        if (rc < 0) {
+            snprintf(err, errlen, "%s", store_error(s));
+            return -1;
+        }
+        rep->frozen = rc == 0;
+    }
+    if (digest_build_from(cfg, s, rep->day, NULL, DIGEST_ITEMS_FROZEN, NULL,
+                          &d, err, errlen) != DIGEST_BUILD_OK)
+        return -1;
+    err[0] = '\0';
+    rep->ntopics = d.ntopics;
+    for (size_t t = 0; t < d.ntopics; t++)
+        rep->nstories += d.topics[t].nstories;
+    digest_free(&d);
+    return 0;
+}
+
+static const struct config_subscriber *
+find_subscriber(const struct config *cfg, const char *email)
+{
+    for (size_t i = 0; i < cfg->nsubscribers; i++)
+        if (ascii_casecmp(cfg->subscribers[i].email, email) == 0)
+            return &cfg->subscribers[i];
+    return NULL;
+}
+
+/* Deliver one: 0 written or found, 1 failed (marked), -1 store error. */
+static int deliver_one(const struct config *cfg, struct store *s, int64_t now,
+                       const struct store_delivery *dv,
+                       const struct config_subscriber *sub,
+                       struct digest_run_report *rep, char *err,
+                       size_t errlen)
+{
+    char why[768] = "";
+    struct digest d;
+    enum digest_build_status bs =
+        digest_build_from(cfg, s, dv->day, sub->email, DIGEST_ITEMS_FROZEN,
+                          NULL, &d, why, sizeof why);
+    if (bs == DIGEST_BUILD_STORE) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    if (bs == DIGEST_BUILD_OK) {
+        char *msg = NULL;
+        size_t len = 0;
+        why[0] = '\0';
+        if (digest_eml(cfg, &d, sub, dv->message_id, now, &msg, &len, why,
+                       sizeof why) == DIGEST_EML_OK) {
+            char *name = xasprintf("%s_%s", dv->day, dv->subscriber);
+            why[0] = '\0';
+            int w = outbox_write(cfg->outbox_dir, name, msg, len, NULL, why,
+                                 sizeof why);
+            free(name);
+            free(msg);
+            digest_free(&d);
+            if (w >= 0) {
+                if (store_delivery_sent(s, dv->day, dv->subscriber, now) < 0) {
+                    snprintf(err, errlen, "%s", store_error(s));
+                    return -1;
+                }
+                if (w == 0)
+                    rep->written++;
+                else
+                    rep->already++;
+                return 0;
+            }
+        } else {
+            digest_free(&d);
+        }
+    }
+    if (!why[0])
+        snprintf(why, sizeof why, "the message could not be built");
+    if (store_delivery_failed(s, dv->day, dv->subscriber, now, why) < 0) {
+        snprintf(err, errlen, "%s", store_error(s));
+        return -1;
+    }
+    rep->failed++;
+    add_line(rep, xasprintf("delivery %s to %s failed: %s", dv->day,
+                            dv->subscriber, why));
+    return 1;
+}
+
+int digest_run_deliver(const struct config *cfg, struct store *s, int64_t now,
+                       struct digest_run_report *rep, char *err,
+                       size_t errlen)
+{
+    struct store_delivery *todo;
+    size_t n;
+    if (store_deliveries_todo(s, &todo, &n) < 0) {
+        snprintf(err, errlen, "%s", store_error(s));
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc >= 0; i++) {
+        const struct config_subscriber *sub =
+            find_subscriber(cfg, todo[i].subscriber);
+        if (!sub) {
+            add_line(rep, xasprintf("delivery %s to %s skipped: no longer a "
+                                    "subscriber in %s", todo[i].day,
+                                    todo[i].subscriber, cfg->path));
+            continue;
+        }
+        rc = deliver_one(cfg, s, now, &todo[i], sub, rep, err, errlen);
+    }
+    store_deliveries_free(todo, n);
+    return rc < 0 ? -1 : 0;
+}
+
+void digest_run_report_free(struct digest_run_report *rep)
+{
+    for (size_t i = 0; i < rep->nlines; i++)
+        free(rep->lines[i]);
+    free(rep->lines);
+    free(rep->warning);
+    memset(rep, 0, sizeof *rep);
+}

@@ -1,0 +1,70 @@
+/* deliver.h - the digest as a message, and the deliveries of `bantin run`.
+ *
+ * digest_eml is the one path from a struct digest to the .eml a
+ * subscriber gets (`bantin digest --format eml` and `bantin run` both use
+ * it). digest_run_freeze and digest_run_deliver are the two halves of the
+ * morning job after the fetch: freeze today's digest once, then write
+ * every delivery not yet sent into the outbox (DESIGN.md "Invariants a run
+ * keeps"). */
+#ifndef BANTIN_DELIVER_H
+#define BANTIN_DELIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "digest/digest.h"
+#include "store/store.h"
+
+enum digest_eml_status {
+    DIGEST_EML_OK = 0,
+    DIGEST_EML_CONFIG,      /* no [digest] from, or no Message-ID from it */
+    DIGEST_EML_ERROR,       /* mail_build refused the message */
+};
+
+/* The digest d as one MIME message for sub, dated now, with message_id
+ * (NULL: mail_message_id of d's day and sub). Returns DIGEST_EML_OK with
+ * *out (malloc'd, caller frees) and *outlen, err "" or a warning; else the
+ * status with err set and *out untouched. */
+enum digest_eml_status digest_eml(const struct config *cfg,
+                                  const struct digest *d,
+                                  const struct config_subscriber *sub,
+                                  const char *message_id, int64_t now,
+                                  char **out, size_t *outlen, char *err,
+                                  size_t errlen);
+
+struct digest_run_report {
+    char day[11];           /* today, "YYYY-MM-DD" in cfg->tz_offset */
+    int frozen;             /* 1: this run froze it; 0: it was already */
+    size_t nstories;        /* stories of today's digest */
+    size_t ntopics;         /* topics that have some */
+    size_t written;         /* deliveries written to the outbox this run */
+    size_t already;         /* found already in the outbox: marked sent */
+    size_t failed;          /* deliveries that failed this run */
+    char **lines;           /* one line per failed or skipped delivery */
+    size_t nlines;
+    char *warning;          /* a build warning (the item cap), or NULL */
+};
+
+/* Freeze today's digest (now, cfg->tz_offset) unless the day has one:
+ * the items in no digest yet (digest_build_from DIGEST_ITEMS_PENDING) with
+ * one 'pending' delivery per configured subscriber, in one transaction
+ * (store_digest_freeze). Then count its stories and topics into rep.
+ * rep must be zeroed by the caller. Returns 0, or -1 with err set (the
+ * store failed; nothing was frozen). */
+int digest_run_freeze(const struct config *cfg, struct store *s, int64_t now,
+                      struct digest_run_report *rep, char *err, size_t errlen);
+
+/* Write every delivery not yet sent, of any day, to cfg->outbox_dir as
+ * "<day>_<subscriber>.eml" (outbox_write) from the frozen digest of its
+ * day filtered for the subscriber, then mark it sent; a write that fails
+ * marks it failed (attempts + 1, last_error) and the others go on. A
+ * delivery whose subscriber left the config is skipped (a line in rep).
+ * Returns 0 (see rep->failed), or -1 with err set when the store failed. */
+int digest_run_deliver(const struct config *cfg, struct store *s, int64_t now,
+                       struct digest_run_report *rep, char *err,
+                       size_t errlen);
+
+void digest_run_report_free(struct digest_run_report *rep);
+
+#endif
