@@ -349,6 +349,8 @@ enum digest_build_status digest_build_from(const struct config *cfg,
         [DIGEST_ITEMS_FROZEN] = STORE_DIGEST_FROZEN,
     };
     struct store_digest_select sel = { kinds[from_items], from, to, date };
+    if (from_items == DIGEST_ITEMS_PENDING)
+        sel.from = to - cfg->digest.max_age;   /* the age filter below */
     int frozen = from_items == DIGEST_ITEMS_FROZEN;
     /* A frozen digest is read whole: it was capped when it was frozen. */
     if (store_digest_items_select(s, &sel, frozen ? 0 : LIMIT_DIGEST_ITEMS,

@@ -18,7 +18,8 @@ static const char *const select_from[] = {
     [STORE_DIGEST_PENDING] =
         " FROM items i LEFT JOIN digest_stories ds ON 0"
         " LEFT JOIN stories st ON 0"
-        " WHERE i.story_id IS NULL AND i.first_seen < ?2",
+        " WHERE i.story_id IS NULL AND i.first_seen < ?2"
+        " AND (i.published IS NULL OR i.published >= ?1)",
     [STORE_DIGEST_FROZEN] =
         " FROM items i JOIN digest_stories ds ON ds.story_id = i.story_id"
         " JOIN stories st ON st.id = i.story_id"

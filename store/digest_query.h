@@ -52,8 +52,10 @@ int store_digest_items(struct store *s, int64_t from, int64_t to, size_t max,
 /* Which items store_digest_items_select reads. */
 enum store_digest_kind {
     STORE_DIGEST_WINDOW,    /* first stored in [from, to): the preview */
-    STORE_DIGEST_PENDING,   /* in no digest yet and first stored before to:
-                               what `bantin run` freezes (from ignored) */
+    STORE_DIGEST_PENDING,   /* in no digest yet, first stored before to and
+                               not published before from (too old items
+                               stay out and never take the cap's room):
+                               what `bantin run` freezes */
     STORE_DIGEST_FROZEN,    /* those of the digest frozen for day, with
                                their story, topic and position */
 };

@@ -7,6 +7,7 @@ import email
 import email.policy
 import fcntl
 import os
+import pty
 import sqlite3
 import subprocess
 import time
@@ -202,3 +203,43 @@ def test_run_lock_held(bantin, site):
 def test_run_rejects_arguments(bantin, site):
     _, conf, _ = site
     assert run(bantin, conf, "run", "extra").returncode == 64
+
+
+def test_summary_on_a_terminal(bantin, site):
+    d, conf, _ = site
+    env = dict(os.environ)
+    env.pop("BANTIN_CONFIG", None)
+
+    def on_tty(*args):
+        master, slave = pty.openpty()
+        try:
+            p = subprocess.run([bantin, "-c", str(conf), *args], stderr=slave,
+                               stdout=subprocess.PIPE, env=env, timeout=120)
+            os.close(slave)
+            slave = None
+            out = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            return p.returncode, out.decode()
+        finally:
+            if slave is not None:
+                os.close(slave)
+            os.close(master)
+
+    rc, err = on_tty("-q", "run")
+    assert rc == 0 and "digest " not in err
+    c = db(d)
+    c.execute("UPDATE deliveries SET state = 'pending'")
+    c.commit()
+    os.remove(d / "outbox" / "new" / new_files(d)[0])
+    rc, err = on_tty("run")
+    assert rc == 0
+    n = c.execute("SELECT count(*) FROM digest_stories").fetchone()[0]
+    assert ("digest %s: %d stories in " % (today_vn(), n)) in err
+    assert ("1 deliveries written to %s" % (d / "outbox" / "new")) in err

@@ -261,6 +261,23 @@ static void test_old_items_never_appear(void **state)
     assert_int_equal(freeze(fx, "2026-11-23", &ns), 0);
     assert_int_equal(ns, 1);
     assert_int_equal(count_items(fx, STORE_DIGEST_FROZEN, "2026-11-23", 0), 1);
+    /* the old item stays out of the pending select, so a pile of them
+     * never takes the room of new ones under the cap */
+    int64_t to = DAY_FROM + 2 * DAY;
+    struct store_digest_select sel = { STORE_DIGEST_PENDING,
+                                       to - fx->cfg.digest.max_age, to, NULL };
+    struct store_digest_item *items;
+    size_t n;
+    assert_int_equal(store_digest_items_select(fx->st, &sel, 0, &items, &n,
+                                               NULL), 0);
+    assert_int_equal(n, 0);
+    store_digest_items_free(items, n);
+    sel.from = 0;
+    assert_int_equal(store_digest_items_select(fx->st, &sel, 0, &items, &n,
+                                               NULL), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(items[0].title, "Tin cũ");
+    store_digest_items_free(items, n);
 }
 
 static void test_delivery_states(void **state)
