@@ -115,6 +115,31 @@ static int load_config(struct config *cfg)
     return status;
 }
 
+/* What fetch and run start with: the config, libcurl, and the run lock.
+ * Returns 0 with cfg loaded and the lock held (the caller releases both),
+ * or the exit status: the config's, 75 when another run holds the lock,
+ * 70 when libcurl or the lock file fails. */
+static int begin_locked(struct config *cfg, struct run_lock *lock)
+{
+    int status = load_config(cfg);
+    if (status)
+        return status;
+    if (fetch_global_init() != 0) {
+        config_release(cfg);
+        msg_error("libcurl could not be initialized");
+        return EX_SOFTWARE;
+    }
+    char err[512];
+    int held = run_lock_take(cfg->database, lock, err, sizeof err);
+    if (held != 0) {
+        msg_error("%s", err);
+        run_lock_release(lock);
+        config_release(cfg);
+        return held > 0 ? EX_TEMPFAIL : EX_SOFTWARE;
+    }
+    return 0;
+}
+
 /* Exit 0, or 75 when some feed failed (it will be retried). */
 static int cmd_fetch(int argc, char **argv)
 {
@@ -122,23 +147,11 @@ static int cmd_fetch(int argc, char **argv)
         if (argv[i][0] == '-')
             return usage_error("fetch: unknown option '%s'", argv[i]);
     struct config cfg;
-    int status = load_config(&cfg);
+    struct run_lock lock;
+    int status = begin_locked(&cfg, &lock);
     if (status)
         return status;
-    if (fetch_global_init() != 0) {
-        config_release(&cfg);
-        msg_error("libcurl could not be initialized");
-        return EX_SOFTWARE;
-    }
     char err[512];
-    struct run_lock lock;
-    int held = run_lock_take(cfg.database, &lock, err, sizeof err);
-    if (held != 0) {
-        msg_error("%s", err);
-        run_lock_release(&lock);
-        config_release(&cfg);
-        return held > 0 ? EX_TEMPFAIL : EX_SOFTWARE;
-    }
     struct fetch_update_report rep;
     enum fetch_update_status st =
         fetch_update(&cfg, argv + 1, (size_t)(argc - 1), &rep, err, sizeof err);
@@ -166,23 +179,11 @@ static int cmd_run(int argc, char **argv)
     if (argc > 1)
         return usage_error("run: unknown argument '%s'", argv[1]);
     struct config cfg;
-    int status = load_config(&cfg);
+    struct run_lock lock;
+    int status = begin_locked(&cfg, &lock);
     if (status)
         return status;
-    if (fetch_global_init() != 0) {
-        config_release(&cfg);
-        msg_error("libcurl could not be initialized");
-        return EX_SOFTWARE;
-    }
     char err[768];
-    struct run_lock lock;
-    int held = run_lock_take(cfg.database, &lock, err, sizeof err);
-    if (held != 0) {
-        msg_error("%s", err);
-        run_lock_release(&lock);
-        config_release(&cfg);
-        return held > 0 ? EX_TEMPFAIL : EX_SOFTWARE;
-    }
     struct fetch_update_report frep;
     enum fetch_update_status fst =
         fetch_update(&cfg, NULL, 0, &frep, err, sizeof err);
