@@ -19,6 +19,7 @@
 #include "digest/deliver.h"
 #include "digest/mail.h"
 #include "digest/render.h"
+#include "digest/smtp.h"
 #include "fetch/discover.h"
 #include "fetch/fetch.h"
 #include "fetch/testfeed.h"
@@ -37,9 +38,10 @@ static const char usage_text[] =
     "  parse [--base URL] [--charset CS] FILE|-\n"
     "                      parse one feed document, print JSON\n"
     "  check               validate the config; every problem as FILE:LINE: message\n"
-    "  run                 the morning job: fetch, freeze today's digest, write\n"
-    "                      the deliveries not yet sent to the outbox\n"
+    "  run                 the morning job: fetch, freeze today's digest, send\n"
+    "                      the deliveries not yet sent ([smtp], else the outbox)\n"
     "  fetch [FEED-ID...]  fetch the due feeds (or those named), store new items\n"
+    "  send                deliver pending deliveries (retries the failed ones)\n"
     "  digest [--date YYYY-MM-DD] [--format text|html|eml|json]\n"
     "         [--subscriber EMAIL]\n"
     "                      build and print a digest without sending or\n"
@@ -140,6 +142,47 @@ static int begin_locked(struct config *cfg, struct run_lock *lock)
     return 0;
 }
 
+/* Deliver every delivery not sent yet (pending or failed, any day) without
+ * fetching or freezing: over [smtp], or into the outbox without it. Exit 0;
+ * 75 when some delivery failed (retried next time) or another run holds
+ * the lock; 70 when the store failed. */
+static int cmd_send(int argc, char **argv)
+{
+    if (argc > 1)
+        return usage_error("send: unknown argument '%s'", argv[1]);
+    struct config cfg;
+    struct run_lock lock;
+    int status = begin_locked(&cfg, &lock);
+    if (status)
+        return status;
+    char err[768];
+    struct store *s;
+    struct digest_run_report rep;
+    memset(&rep, 0, sizeof rep);
+    int64_t now = (int64_t)time(NULL);
+    if (store_open(cfg.database, &s, err, sizeof err) != 0) {
+        msg_error("%s", err);
+        status = EX_SOFTWARE;
+    } else {
+        int rc = cfg.smtp.enabled
+                     ? smtp_deliver(&cfg, s, now, &rep, err, sizeof err)
+                     : digest_run_deliver(&cfg, s, now, &rep, err, sizeof err);
+        if (rc != 0) {
+            msg_error("%s", err);
+            status = EX_SOFTWARE;
+        }
+        store_close(s);
+    }
+    for (size_t i = 0; i < rep.nlines; i++)
+        msg_error("%s", rep.lines[i]);
+    if (rep.failed && status == 0)
+        status = EX_TEMPFAIL;
+    digest_run_report_free(&rep);
+    run_lock_release(&lock);
+    config_release(&cfg);
+    return status;
+}
+
 /* Exit 0, or 75 when some feed failed (it will be retried). */
 static int cmd_fetch(int argc, char **argv)
 {
@@ -210,10 +253,10 @@ static int cmd_run(int argc, char **argv)
             msg_error("%s", err);
             status = EX_SOFTWARE;
         } else if (cfg.smtp.enabled) {
-            /* Not built yet: the deliveries wait, pending, for it. */
-            msg_error("%s: [smtp] delivery is not implemented yet; the "
-                      "deliveries stay pending", cfg.path);
-            status = EX_TEMPFAIL;
+            if (smtp_deliver(&cfg, s, now, &rep, err, sizeof err) != 0) {
+                msg_error("%s", err);
+                status = EX_SOFTWARE;
+            }
         } else if (digest_run_deliver(&cfg, s, now, &rep, err,
                                       sizeof err) != 0) {
             msg_error("%s", err);
@@ -831,6 +874,7 @@ static const struct command commands[] = {
     {"check", cmd_check},
     {"run", cmd_run},
     {"fetch", cmd_fetch},
+    {"send", cmd_send},
     {"feeds", cmd_feeds},
     {"digest", cmd_digest},
     {"opml", cmd_opml},

@@ -1,0 +1,412 @@
+/* smtp.c - deliver the digests over SMTP (libetpan), one session per run. */
+#include "digest/smtp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <libetpan/libetpan.h>
+
+#include "digest/build.h"
+#include "store/digest_store.h"
+#include "util/util.h"
+
+/* A password file is one short line; anything bigger is not one. */
+#define SMTP_PASSWORD_FILE_MAX 4096
+
+struct smtp_session {
+    mailsmtp *s;
+    int broken;             /* 1: the stream failed, no QUIT */
+};
+
+/* The server's last reply as one printable line: "550 no such user". */
+static void reply_line(mailsmtp *s, const char *what, int r, char *err,
+                       size_t errlen)
+{
+    char text[300];
+    const char *resp = s->response ? s->response : "";
+    size_t j = 0;
+    for (size_t i = 0; resp[i] && j + 1 < sizeof text; i++) {
+        unsigned char ch = (unsigned char)resp[i];
+        text[j++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+    }
+    while (j && text[j - 1] == ' ')
+        j--;
+    text[j] = '\0';
+    if (r == MAILSMTP_ERROR_STREAM || r == MAILSMTP_ERROR_CONNECTION_REFUSED ||
+        r == MAILSMTP_ERROR_MEMORY || r == MAILSMTP_ERROR_SSL ||
+        r == MAILSMTP_ERROR_HOSTNAME || !s->response_code)
+        /* A local failure: response_code still holds the previous reply. */
+        snprintf(err, errlen, "SMTP %s: %s", what, mailsmtp_strerror(r));
+    else
+        snprintf(err, errlen, "SMTP %s: %d %s", what, s->response_code, text);
+}
+
+static void set_sni(struct mailstream_ssl_context *ctx, void *data)
+{
+    mailstream_ssl_set_server_name(ctx, (char *)data);
+}
+
+/* Verify the peer chain of the TLS stream for host. 0, or -1 with err. */
+static int verify_peer(mailstream *stream, const char *host, char *err,
+                       size_t errlen)
+{
+    carray *chain = mailstream_get_certificate_chain(stream);
+    if (!chain || carray_count(chain) == 0) {
+        if (chain)
+            mailstream_certificate_chain_free(chain);
+        snprintf(err, errlen, "SMTP TLS: the server sent no certificate");
+        return -1;
+    }
+    unsigned n = carray_count(chain);
+    gnutls_x509_crt_t *crts = xcalloc(n, sizeof *crts);
+    gnutls_x509_trust_list_t tl = NULL;
+    int rc = -1;
+    unsigned imported = 0;
+    for (; imported < n; imported++) {
+        MMAPString *der = carray_get(chain, imported);
+        gnutls_datum_t d = {(unsigned char *)der->str, (unsigned)der->len};
+        if (gnutls_x509_crt_init(&crts[imported]) < 0)
+            break;
+        if (gnutls_x509_crt_import(crts[imported], &d,
+                                   GNUTLS_X509_FMT_DER) < 0) {
+            gnutls_x509_crt_deinit(crts[imported]);
+            break;
+        }
+    }
+    if (imported < n) {
+        snprintf(err, errlen, "SMTP TLS: the server's certificate cannot "
+                 "be read");
+        goto out;
+    }
+    if (gnutls_x509_trust_list_init(&tl, 0) < 0) {
+        snprintf(err, errlen, "SMTP TLS: cannot make a trust list");
+        goto out;
+    }
+    const char *ca = getenv("BANTIN_SMTP_CA_FILE");
+    int added = (ca && ca[0])
+                    ? gnutls_x509_trust_list_add_trust_file(
+                          tl, ca, NULL, GNUTLS_X509_FMT_PEM, 0, 0)
+                    : gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
+    if (added <= 0) {
+        snprintf(err, errlen, "SMTP TLS: no trusted certificate in %s",
+                 (ca && ca[0]) ? ca : "the system trust store");
+        goto out;
+    }
+    gnutls_typed_vdata_st vd[2] = {
+        {GNUTLS_DT_DNS_HOSTNAME, (unsigned char *)host, 0},
+        {GNUTLS_DT_KEY_PURPOSE_OID, (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER,
+         0},
+    };
+    unsigned status = 0;
+    if (gnutls_x509_trust_list_verify_crt2(tl, crts, n, vd, 2, 0, &status,
+                                           NULL) < 0) {
+        snprintf(err, errlen, "SMTP TLS: the certificate of %s cannot be "
+                 "verified", host);
+        goto out;
+    }
+    if (status != 0) {
+        gnutls_datum_t out = {NULL, 0};
+        if (gnutls_certificate_verification_status_print(
+                status, GNUTLS_CRT_X509, &out, 0) == 0 && out.data) {
+            snprintf(err, errlen, "SMTP TLS: the certificate of %s is not "
+                     "trusted: %s", host, (const char *)out.data);
+            gnutls_free(out.data);
+        } else {
+            snprintf(err, errlen, "SMTP TLS: the certificate of %s is not "
+                     "trusted", host);
+        }
+        goto out;
+    }
+    rc = 0;
+out:
+    if (tl)
+        gnutls_x509_trust_list_deinit(tl, 0);
+    for (unsigned i = 0; i < imported; i++)
+        gnutls_x509_crt_deinit(crts[i]);
+    free(crts);
+    mailstream_certificate_chain_free(chain);
+    return rc;
+}
+
+static int greet(mailsmtp *s, char *err, size_t errlen)
+{
+    int r = mailesmtp_ehlo(s);
+    if (r == MAILSMTP_ERROR_NOT_IMPLEMENTED)
+        r = mailsmtp_helo(s);
+    if (r != MAILSMTP_NO_ERROR) {
+        reply_line(s, "EHLO", r, err, errlen);
+        return -1;
+    }
+    return 0;
+}
+
+/* The first line of the password file, without the line end. */
+static char *read_password(const char *path, char *err, size_t errlen)
+{
+    char *buf;
+    size_t len;
+    if (read_file(path, SMTP_PASSWORD_FILE_MAX, &buf, &len) != 0) {
+        snprintf(err, errlen, "%s: cannot read the SMTP password", path);
+        return NULL;
+    }
+    buf[strcspn(buf, "\r\n")] = '\0';
+    size_t n = strlen(buf);
+    while (n && IS_SPACE(buf[n - 1]))
+        buf[--n] = '\0';
+    size_t lead = 0;
+    while (IS_SPACE(buf[lead]))
+        lead++;
+    memmove(buf, buf + lead, n - lead + 1);
+    return buf;
+}
+
+int smtp_open(const struct config_smtp *c, struct smtp_session **out,
+              char *err, size_t errlen)
+{
+    /* The plain stream (greeting, EHLO) times out on this global only. */
+    mailstream_network_delay.tv_sec = c->timeout > 0 ? c->timeout : 60;
+    mailstream_network_delay.tv_usec = 0;
+    mailsmtp *s = mailsmtp_new(0, NULL);
+    if (!s)
+        die(70, "out of memory");
+    mailsmtp_set_timeout(s, c->timeout > 0 ? (time_t)c->timeout : 60);
+    int r;
+    if (c->tls == CONFIG_TLS_TLS)
+        r = mailsmtp_ssl_connect_with_callback(s, c->host, (uint16_t)c->port,
+                                               set_sni, c->host);
+    else
+        r = mailsmtp_socket_connect(s, c->host, (uint16_t)c->port);
+    if (r != MAILSMTP_NO_ERROR) {
+        char why[300];
+        reply_line(s, "connect", r, why, sizeof why);
+        snprintf(err, errlen, "%s (%s port %d)", why, c->host, c->port);
+        mailsmtp_free(s);
+        return -1;
+    }
+    if (greet(s, err, errlen) != 0)
+        goto fail;
+    if (c->tls == CONFIG_TLS_STARTTLS) {
+        /* Required, never opportunistic: no downgrade to plain text. */
+        if (!(s->esmtp & MAILSMTP_ESMTP_STARTTLS)) {
+            snprintf(err, errlen, "SMTP: %s does not offer STARTTLS "
+                     "(smtp.tls = starttls requires it)", c->host);
+            goto fail;
+        }
+        r = mailsmtp_socket_starttls_with_callback(s, set_sni, c->host);
+        if (r != MAILSMTP_NO_ERROR) {
+            reply_line(s, "STARTTLS", r, err, errlen);
+            goto fail;
+        }
+    }
+    if (c->tls != CONFIG_TLS_NONE) {
+        if (verify_peer(s->stream, c->host, err, errlen) != 0)
+            goto fail;
+        if (c->tls == CONFIG_TLS_STARTTLS && greet(s, err, errlen) != 0)
+            goto fail;
+    }
+    if (c->user) {
+        char *pass = read_password(c->password_file, err, errlen);
+        if (!pass)
+            goto fail;
+        r = mailsmtp_auth_type(s, c->user, pass, MAILSMTP_AUTH_PLAIN);
+        explicit_bzero(pass, strlen(pass));
+        free(pass);
+        if (r != MAILSMTP_NO_ERROR) {
+            reply_line(s, "AUTH PLAIN", r, err, errlen);
+            goto fail;
+        }
+    }
+    *out = xcalloc(1, sizeof **out);
+    (*out)->s = s;
+    return 0;
+fail:
+    mailsmtp_free(s);
+    return -1;
+}
+
+static int is_local_error(int r)
+{
+    return r == MAILSMTP_ERROR_STREAM || r == MAILSMTP_ERROR_MEMORY ||
+           r == MAILSMTP_ERROR_SSL || r == MAILSMTP_ERROR_CONNECTION_REFUSED;
+}
+
+/* After a refusal: RSET so the next message starts clean. */
+static int refused(struct smtp_session *ss, const char *what, int r,
+                   char *err, size_t errlen)
+{
+    reply_line(ss->s, what, r, err, errlen);
+    if (is_local_error(r) || mailsmtp_reset(ss->s) != MAILSMTP_NO_ERROR) {
+        ss->broken = 1;
+        return -1;
+    }
+    return 1;
+}
+
+int smtp_send(struct smtp_session *ss, const char *from, const char *rcpt,
+              const char *msg, size_t len, char *err, size_t errlen)
+{
+    int r = mailsmtp_mail(ss->s, from);
+    if (r != MAILSMTP_NO_ERROR)
+        return refused(ss, "MAIL FROM", r, err, errlen);
+    r = mailsmtp_rcpt(ss->s, rcpt);
+    if (r != MAILSMTP_NO_ERROR)
+        return refused(ss, "RCPT TO", r, err, errlen);
+    r = mailsmtp_data(ss->s);
+    if (r != MAILSMTP_NO_ERROR)
+        return refused(ss, "DATA", r, err, errlen);
+    r = mailsmtp_data_message(ss->s, msg, len);
+    if (r != MAILSMTP_NO_ERROR) {
+        /* After the final dot the transaction is over: no RSET needed. */
+        reply_line(ss->s, "end of DATA", r, err, errlen);
+        if (is_local_error(r)) {
+            ss->broken = 1;
+            return -1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+void smtp_close(struct smtp_session *ss)
+{
+    if (!ss)
+        return;
+    if (!ss->broken)
+        mailsmtp_quit(ss->s);
+    mailsmtp_free(ss->s);
+    free(ss);
+}
+
+static void add_line(struct digest_run_report *rep, char *line)
+{
+    rep->lines = xrealloc(rep->lines, (rep->nlines + 1) * sizeof *rep->lines);
+    rep->lines[rep->nlines++] = line;
+}
+
+static const struct config_subscriber *
+find_subscriber(const struct config *cfg, const char *email)
+{
+    for (size_t i = 0; i < cfg->nsubscribers; i++)
+        if (ascii_casecmp(cfg->subscribers[i].email, email) == 0)
+            return &cfg->subscribers[i];
+    return NULL;
+}
+
+/* Mark dv failed with why. 0, or -1 (store error, err set). */
+static int mark_failed(struct store *s, const struct store_delivery *dv,
+                       int64_t now, const char *why,
+                       struct digest_run_report *rep, char *err,
+                       size_t errlen)
+{
+    if (store_delivery_failed(s, dv->day, dv->subscriber, now, why) < 0) {
+        snprintf(err, errlen, "%s", store_error(s));
+        return -1;
+    }
+    rep->failed++;
+    add_line(rep, xasprintf("delivery %s to %s failed: %s", dv->day,
+                            dv->subscriber, why));
+    return 0;
+}
+
+/* Build the message of dv. 0 with *msg, or 1 with why set. -1: store. */
+static int build_msg(const struct config *cfg, struct store *s, int64_t now,
+                     const struct store_delivery *dv,
+                     const struct config_subscriber *sub, char **msg,
+                     size_t *len, char *why, size_t whylen, char *err,
+                     size_t errlen)
+{
+    struct digest d;
+    why[0] = '\0';
+    enum digest_build_status bs =
+        digest_build_from(cfg, s, dv->day, sub->email, DIGEST_ITEMS_FROZEN,
+                          NULL, &d, why, whylen);
+    if (bs == DIGEST_BUILD_STORE) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    if (bs != DIGEST_BUILD_OK) {
+        if (!why[0])
+            snprintf(why, whylen, "the message could not be built");
+        return 1;
+    }
+    why[0] = '\0';
+    enum digest_eml_status es = digest_eml(cfg, &d, sub, dv->message_id, now,
+                                           msg, len, why, whylen);
+    digest_free(&d);
+    if (es != DIGEST_EML_OK) {
+        if (!why[0])
+            snprintf(why, whylen, "the message could not be built");
+        return 1;
+    }
+    return 0;
+}
+
+int smtp_deliver(const struct config *cfg, struct store *s, int64_t now,
+                 struct digest_run_report *rep, char *err, size_t errlen)
+{
+    struct store_delivery *todo;
+    size_t n;
+    if (store_deliveries_todo(s, &todo, &n) < 0) {
+        snprintf(err, errlen, "%s", store_error(s));
+        return -1;
+    }
+    int rc = 0;
+    struct smtp_session *ss = NULL;
+    char session_err[768] = "";
+    for (size_t i = 0; i < n && rc >= 0; i++) {
+        const struct store_delivery *dv = &todo[i];
+        const struct config_subscriber *sub =
+            find_subscriber(cfg, dv->subscriber);
+        if (!sub) {
+            add_line(rep, xasprintf("delivery %s to %s skipped: no longer a "
+                                    "subscriber in %s", dv->day,
+                                    dv->subscriber, cfg->path));
+            continue;
+        }
+        char why[768];
+        if (!ss && !session_err[0] &&
+            smtp_open(&cfg->smtp, &ss, session_err, sizeof session_err) != 0)
+            ss = NULL;
+        if (!ss) {
+            rc = mark_failed(s, dv, now, session_err, rep, err, errlen);
+            continue;
+        }
+        char *msg = NULL;
+        size_t len = 0;
+        int b = build_msg(cfg, s, now, dv, sub, &msg, &len, why, sizeof why,
+                          err, errlen);
+        if (b < 0) {
+            rc = -1;
+            break;
+        }
+        if (b > 0) {
+            rc = mark_failed(s, dv, now, why, rep, err, errlen);
+            continue;
+        }
+        int sent = smtp_send(ss, cfg->digest.from_addr, sub->email, msg, len,
+                             why, sizeof why);
+        free(msg);
+        if (sent == 0) {
+            if (store_delivery_sent(s, dv->day, dv->subscriber, now) < 0) {
+                snprintf(err, errlen, "%s", store_error(s));
+                rc = -1;
+                break;
+            }
+            rep->written++;
+            continue;
+        }
+        if (sent < 0) {
+            /* The session broke: the rest fail with the same error. */
+            snprintf(session_err, sizeof session_err, "%s", why);
+            smtp_close(ss);
+            ss = NULL;
+        }
+        rc = mark_failed(s, dv, now, why, rep, err, errlen);
+    }
+    smtp_close(ss);
+    store_deliveries_free(todo, n);
+    return rc < 0 ? -1 : 0;
+}
