@@ -123,7 +123,7 @@ static int verify_peer(mailstream *stream, const char *host, char *err,
     rc = 0;
 out:
     if (tl)
-        gnutls_x509_trust_list_deinit(tl, 0);
+        gnutls_x509_trust_list_deinit(tl, 1);
     for (unsigned i = 0; i < imported; i++)
         gnutls_x509_crt_deinit(crts[i]);
     free(crts);
