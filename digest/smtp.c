@@ -35,11 +35,17 @@ static void reply_line(mailsmtp *s, const char *what, int r, char *err,
     while (j && text[j - 1] == ' ')
         j--;
     text[j] = '\0';
-    if (r == MAILSMTP_ERROR_STREAM || r == MAILSMTP_ERROR_CONNECTION_REFUSED ||
-        r == MAILSMTP_ERROR_MEMORY || r == MAILSMTP_ERROR_SSL ||
-        r == MAILSMTP_ERROR_HOSTNAME || !s->response_code)
-        /* A local failure: response_code still holds the previous reply. */
+    /* Callers zero response_code before each command: a code here is a
+     * reply to it, even when the stream failed afterwards. */
+    int local = r == MAILSMTP_ERROR_STREAM ||
+                r == MAILSMTP_ERROR_CONNECTION_REFUSED ||
+                r == MAILSMTP_ERROR_MEMORY || r == MAILSMTP_ERROR_SSL ||
+                r == MAILSMTP_ERROR_HOSTNAME;
+    if (!s->response_code)
         snprintf(err, errlen, "SMTP %s: %s", what, mailsmtp_strerror(r));
+    else if (local)
+        snprintf(err, errlen, "SMTP %s: %d %s (then: %s)", what,
+                 s->response_code, text, mailsmtp_strerror(r));
     else
         snprintf(err, errlen, "SMTP %s: %d %s", what, s->response_code, text);
 }
@@ -133,9 +139,12 @@ out:
 
 static int greet(mailsmtp *s, char *err, size_t errlen)
 {
+    s->response_code = 0;
     int r = mailesmtp_ehlo(s);
-    if (r == MAILSMTP_ERROR_NOT_IMPLEMENTED)
+    if (r == MAILSMTP_ERROR_NOT_IMPLEMENTED) {
+        s->response_code = 0;
         r = mailsmtp_helo(s);
+    }
     if (r != MAILSMTP_NO_ERROR) {
         reply_line(s, "EHLO", r, err, errlen);
         return -1;
@@ -195,6 +204,7 @@ int smtp_open(const struct config_smtp *c, struct smtp_session **out,
                      "(smtp.tls = starttls requires it)", c->host);
             goto fail;
         }
+        s->response_code = 0;
         r = mailsmtp_socket_starttls_with_callback(s, set_sni, c->host);
         if (r != MAILSMTP_NO_ERROR) {
             reply_line(s, "STARTTLS", r, err, errlen);
@@ -211,6 +221,7 @@ int smtp_open(const struct config_smtp *c, struct smtp_session **out,
         char *pass = read_password(c->password_file, err, errlen);
         if (!pass)
             goto fail;
+        s->response_code = 0;
         r = mailsmtp_auth_type(s, c->user, pass, MAILSMTP_AUTH_PLAIN);
         explicit_bzero(pass, strlen(pass));
         free(pass);
@@ -248,15 +259,19 @@ static int refused(struct smtp_session *ss, const char *what, int r,
 int smtp_send(struct smtp_session *ss, const char *from, const char *rcpt,
               const char *msg, size_t len, char *err, size_t errlen)
 {
+    ss->s->response_code = 0;
     int r = mailsmtp_mail(ss->s, from);
     if (r != MAILSMTP_NO_ERROR)
         return refused(ss, "MAIL FROM", r, err, errlen);
+    ss->s->response_code = 0;
     r = mailsmtp_rcpt(ss->s, rcpt);
     if (r != MAILSMTP_NO_ERROR)
         return refused(ss, "RCPT TO", r, err, errlen);
+    ss->s->response_code = 0;
     r = mailsmtp_data(ss->s);
     if (r != MAILSMTP_NO_ERROR)
         return refused(ss, "DATA", r, err, errlen);
+    ss->s->response_code = 0;
     r = mailsmtp_data_message(ss->s, msg, len);
     if (r != MAILSMTP_NO_ERROR) {
         /* After the final dot the transaction is over: no RSET needed. */

@@ -4,6 +4,7 @@ Message-ID, a refused recipient does not stop the others, a failed delivery
 is sent by a later `send`, and nothing is ever sent twice."""
 
 import email
+import fcntl
 import email.policy
 import os
 import socket
@@ -105,6 +106,9 @@ def by_rcpt(sink):
     out = {}
     for mail_from, rcpts, content in sink.msgs:
         assert len(rcpts) == 1
+        # CRLF line ends, once each: no bare LF, no doubled CR.
+        assert b"\r\r" not in content
+        assert content.count(b"\n") == content.count(b"\r\n")
         out.setdefault(rcpts[0], []).append(
             (mail_from, email.message_from_bytes(content,
                                                  policy=email.policy.default)))
@@ -209,3 +213,24 @@ def test_silent_server_times_out(bantin, tmp_path, http_server):
     assert took < 20
     dl = deliveries(tmp_path)
     assert [dl[a][0] for a in (A, B)] == ["failed", "failed"]
+
+
+def test_send_waits_for_the_run_lock(bantin, tmp_path, http_server,
+                                     smtp_server):
+    ctl, sink = smtp_server
+    dead = free_port()
+    conf = write_conf(tmp_path / "bantin.conf",
+                      http_server.url("").rstrip("/"), dead)
+    r = run(bantin, conf, "run")
+    assert r.returncode == 75, r.stderr.decode()
+    conf = write_conf(tmp_path / "bantin.conf",
+                      http_server.url("").rstrip("/"), ctl.port)
+    with open(tmp_path / "state.db.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        r = run(bantin, conf, "send")
+        assert r.returncode == 75
+        assert b"lock" in r.stderr
+        assert sink.msgs == []
+    r = run(bantin, conf, "send")
+    assert r.returncode == 0, r.stderr.decode()
+    assert sorted(by_rcpt(sink)) == [A, B]

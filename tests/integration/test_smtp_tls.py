@@ -73,21 +73,25 @@ class Auth:
         return aiosmtpd_smtp.AuthResult(success=ok)
 
 
-def start(pki, starttls=True):
+def start(pki, starttls=True, implicit=False):
     sink, auth = Sink(), Auth()
     kw = {}
-    if starttls:
-        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ctx.load_cert_chain(str(pki / "srv.pem"), str(pki / "srv.key"))
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(pki / "srv.pem"), str(pki / "srv.key"))
+    if implicit:
+        kw = dict(ssl_context=ctx)
+    elif starttls:
         kw = dict(tls_context=ctx, require_starttls=True)
     ctl = aiosmtpd_controller.Controller(
         sink, hostname="127.0.0.1", port=free_port(), authenticator=auth,
+        # aiosmtpd 1.4 offers AUTH after STARTTLS only, not on implicit
+        # TLS, when auth_require_tls is set.
         auth_require_tls=starttls, **kw)
     ctl.start()
     return ctl, sink, auth
 
 
-def write_conf(d, base, port):
+def write_conf(d, base, port, url="smtp://localhost:%d"):
     pw = d / "smtp.pass"
     pw.write_text(PASSWORD + "\n")
     os.chmod(pw, 0o600)
@@ -101,7 +105,7 @@ title = Bản tin Dân vận
 from = Bản tin Dân vận <bantin@example.vn>
 
 [smtp]
-url = smtp://localhost:%d
+url = %s
 user = digest
 password_file = %s
 timeout = 5s
@@ -111,7 +115,7 @@ url = %s/feed/tinh-c?items=2
 
 [subscriber "%s"]
 [subscriber "%s"]
-""" % (port, pw, base, A, B))
+""" % (url % port, pw, base, A, B))
     return conf
 
 
@@ -177,3 +181,52 @@ def test_no_starttls_offered_is_not_a_downgrade(bantin, tmp_path,
     assert sink.msgs == [] and auth.calls == []
     for v in states(tmp_path).values():
         assert v.startswith("failed ") and "STARTTLS" in v, v
+
+
+def test_certificate_for_another_name_is_refused(bantin, tmp_path,
+                                                 http_server, pki):
+    ctl, sink, auth = start(pki)
+    try:
+        # 127.0.0.1 is loopback, but the certificate names only localhost.
+        conf = write_conf(tmp_path, http_server.url("").rstrip("/"),
+                          ctl.port, "smtp://127.0.0.1:%d")
+        r = run(bantin, conf, pki / "ca.pem")
+    finally:
+        ctl.stop()
+    assert r.returncode == 75, r.stderr.decode()
+    assert sink.msgs == [] and auth.calls == []
+    for v in states(tmp_path).values():
+        assert v.startswith("failed ") and "not trusted" in v, v
+
+
+def test_implicit_tls(bantin, tmp_path, http_server, pki):
+    ctl, sink, auth = start(pki, starttls=False, implicit=True)
+    try:
+        conf = write_conf(tmp_path, http_server.url("").rstrip("/"),
+                          ctl.port, "smtps://localhost:%d")
+        r = run(bantin, conf, pki / "ca.pem")
+    finally:
+        ctl.stop()
+    assert r.returncode == 0, r.stderr.decode()
+    assert sorted(m[0][0] for m in sink.msgs) == [A, B]
+    assert auth.calls == [("PLAIN", b"digest", PASSWORD.encode())]
+
+
+def test_wrong_password_fails_every_delivery(bantin, tmp_path, http_server,
+                                             pki):
+    ctl, sink, auth = start(pki)
+    try:
+        conf = write_conf(tmp_path, http_server.url("").rstrip("/"), ctl.port)
+        (tmp_path / "smtp.pass").write_text("wrong-password\n")
+        r = run(bantin, conf, pki / "ca.pem")
+    finally:
+        ctl.stop()
+    assert r.returncode == 75, r.stderr.decode()
+    assert sink.msgs == []
+    assert auth.calls == [("PLAIN", b"digest", b"wrong-password")]
+    assert b"wrong-password" not in r.stderr
+    for v in states(tmp_path).values():
+        assert v.startswith("failed ") and "AUTH PLAIN" in v, v
+        # libetpan (Cyrus SASL) reads no reply after aiosmtpd's 535 and
+        # ends on the timeout: the line says AUTH PLAIN, not the 535.
+        assert "wrong-password" not in v, v
