@@ -275,6 +275,11 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "digest %s: %zu stories in %zu topics, %zu deliveries "
                 "written to %s/new\n", rep.day, rep.nstories, rep.ntopics,
                 rep.written, cfg.outbox_dir);
+    else if (status != EX_SOFTWARE && cfg.smtp.enabled && !msg_quiet &&
+             isatty(STDERR_FILENO))
+        fprintf(stderr, "digest %s: %zu stories in %zu topics, %zu deliveries "
+                "sent to %s\n", rep.day, rep.nstories, rep.ntopics,
+                rep.written, cfg.smtp.url);
     digest_run_report_free(&rep);
     run_lock_release(&lock);
     config_release(&cfg);

@@ -234,3 +234,36 @@ def test_send_waits_for_the_run_lock(bantin, tmp_path, http_server,
     r = run(bantin, conf, "send")
     assert r.returncode == 0, r.stderr.decode()
     assert sorted(by_rcpt(sink)) == [A, B]
+
+
+def test_terminal_summary_names_the_server(bantin, tmp_path, http_server,
+                                           smtp_server):
+    import pty
+    ctl, sink = smtp_server
+    conf = write_conf(tmp_path / "bantin.conf",
+                      http_server.url("").rstrip("/"), ctl.port)
+    env = dict(os.environ)
+    env.pop("BANTIN_CONFIG", None)
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.run([bantin, "-c", str(conf), "run"], stderr=slave,
+                           stdout=subprocess.PIPE, env=env, timeout=120)
+        os.close(slave)
+        slave = None
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    assert p.returncode == 0, out.decode()
+    assert ("2 deliveries sent to smtp://127.0.0.1:%d" % ctl.port
+            in out.decode())
+    assert len(sink.msgs) == 2
