@@ -267,3 +267,24 @@ def test_terminal_summary_names_the_server(bantin, tmp_path, http_server,
     assert ("2 deliveries sent to smtp://127.0.0.1:%d" % ctl.port
             in out.decode())
     assert len(sink.msgs) == 2
+
+
+def test_send_without_smtp_writes_the_outbox(bantin, tmp_path, http_server):
+    conf = write_conf(tmp_path / "bantin.conf",
+                      http_server.url("").rstrip("/"), 25)
+    text = conf.read_text()
+    start = text.index("[smtp]")
+    end = text.index("[feed")
+    conf.write_text(text[:start] + "[outbox]\ndir = outbox\n\n" + text[end:])
+    (tmp_path / "outbox").write_text("a file where the folder should be")
+    r = run(bantin, conf, "run")
+    assert r.returncode == 75, r.stderr.decode()
+    assert [v[0] for v in deliveries(tmp_path).values()] == ["failed"] * 2
+    (tmp_path / "outbox").unlink()
+    r = run(bantin, conf, "send")
+    assert r.returncode == 0, r.stderr.decode()
+    assert len(os.listdir(tmp_path / "outbox" / "new")) == 2
+    assert [v[0] for v in deliveries(tmp_path).values()] == ["sent"] * 2
+    r = run(bantin, conf, "send")
+    assert r.returncode == 0, r.stderr.decode()
+    assert len(os.listdir(tmp_path / "outbox" / "new")) == 2
