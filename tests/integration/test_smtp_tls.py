@@ -218,6 +218,9 @@ def test_wrong_password_fails_every_delivery(bantin, tmp_path, http_server,
     try:
         conf = write_conf(tmp_path, http_server.url("").rstrip("/"), ctl.port)
         (tmp_path / "smtp.pass").write_text("wrong-password\n")
+        # The server never answers a refused AUTH (below): a short timeout.
+        conf.write_text(conf.read_text().replace("timeout = 5s",
+                                                 "timeout = 2s"))
         r = run(bantin, conf, pki / "ca.pem")
     finally:
         ctl.stop()
