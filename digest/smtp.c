@@ -11,10 +11,9 @@
 
 #include "digest/build.h"
 #include "store/digest_store.h"
+#include "util/limits.h"
 #include "util/util.h"
 
-/* A password file is one short line; anything bigger is not one. */
-#define SMTP_PASSWORD_FILE_MAX 4096
 
 struct smtp_session {
     mailsmtp *s;
@@ -157,7 +156,7 @@ static char *read_password(const char *path, char *err, size_t errlen)
 {
     char *buf;
     size_t len;
-    if (read_file(path, SMTP_PASSWORD_FILE_MAX, &buf, &len) != 0) {
+    if (read_file(path, LIMIT_PASSWORD_FILE_BYTES, &buf, &len) != 0) {
         snprintf(err, errlen, "%s: cannot read the SMTP password", path);
         return NULL;
     }

@@ -93,4 +93,8 @@
  * filtering), so ordinary lists stay far shorter than this. */
 #define LIMIT_DEDUP_SCAN        64
 
+/* A password file ([smtp] password_file) is one short line; a bigger file
+ * is not one, and is refused rather than read whole. */
+#define LIMIT_PASSWORD_FILE_BYTES 4096
+
 #endif
