@@ -372,6 +372,23 @@ static int opml_export(int argc)
     return finish_stdout(0);
 }
 
+/* Read the input file of parse or opml import (path "-" is stdin; name is
+ * what messages call it), at most max bytes. Returns 0 with *doc malloc'd,
+ * or the exit status after one message: 65 too big, 66 missing or not
+ * readable, 74 another read error. */
+static int read_input(const char *path, const char *name, size_t max,
+                      char **doc, size_t *len)
+{
+    if (read_file(path, max, doc, len) == 0)
+        return 0;
+    if (errno == EFBIG) {
+        msg_error("%s: larger than %zu bytes", name, max);
+        return EX_DATAERR;
+    }
+    msg_error("%s: %s", name, strerror(errno));
+    return errno == ENOENT || errno == EACCES ? EX_NOINPUT : EX_IOERR;
+}
+
 /* Exit 0 (also when nothing is new), 65 for a file that is not OPML or is
  * hostile, 66 when it cannot be read. */
 static int opml_import(int argc, char **argv)
@@ -382,14 +399,9 @@ static int opml_import(int argc, char **argv)
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     char *doc;
     size_t len;
-    if (read_file(path, LIMIT_CONFIG_BYTES, &doc, &len) != 0) {
-        if (errno == EFBIG) {
-            msg_error("%s: larger than %u bytes", name, LIMIT_CONFIG_BYTES);
-            return EX_DATAERR;
-        }
-        msg_error("%s: %s", name, strerror(errno));
-        return errno == ENOENT || errno == EACCES ? EX_NOINPUT : EX_IOERR;
-    }
+    int rd = read_input(path, name, LIMIT_CONFIG_BYTES, &doc, &len);
+    if (rd)
+        return rd;
     struct config cfg;
     int have;
     int status = load_config_optional(&cfg, &have);
@@ -533,14 +545,9 @@ static int cmd_parse(int argc, char **argv)
 
     char *doc;
     size_t len;
-    if (read_file(path, LIMIT_BODY_BYTES, &doc, &len) != 0) {
-        if (errno == EFBIG) {
-            msg_error("%s: larger than %u bytes", name, LIMIT_BODY_BYTES);
-            return EX_DATAERR;
-        }
-        msg_error("%s: %s", name, strerror(errno));
-        return errno == ENOENT || errno == EACCES ? EX_NOINPUT : EX_IOERR;
-    }
+    int rd = read_input(path, name, LIMIT_BODY_BYTES, &doc, &len);
+    if (rd)
+        return rd;
 
     struct feed f;
     char err[256];
