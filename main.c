@@ -807,10 +807,8 @@ static int cmd_digest(int argc, char **argv)
     int status = load_config(&cfg);
     if (status)
         return status;
-    const struct config_subscriber *sub = NULL;
-    for (size_t i = 0; subscriber && i < cfg.nsubscribers; i++)
-        if (ascii_casecmp(cfg.subscribers[i].email, subscriber) == 0)
-            sub = &cfg.subscribers[i];
+    const struct config_subscriber *sub =
+        subscriber ? config_find_subscriber(&cfg, subscriber) : NULL;
     if (subscriber && !sub) {
         status = usage_error("digest: no subscriber '%s' in %s", subscriber,
                              cfg.path);

@@ -1135,3 +1135,12 @@ const struct config_topic *config_find_topic(const struct config *cfg,
             return &cfg->topics[i];
     return NULL;
 }
+
+const struct config_subscriber *
+config_find_subscriber(const struct config *cfg, const char *email)
+{
+    for (size_t i = 0; i < cfg->nsubscribers; i++)
+        if (ascii_casecmp(cfg->subscribers[i].email, email) == 0)
+            return &cfg->subscribers[i];
+    return NULL;
+}

@@ -171,11 +171,14 @@ void config_diag_release(struct config_diag *diag);
  * "(N disabled)" after the feeds when some are. Caller frees. */
 char *config_summary(const struct config *cfg);
 
-/* Look a feed or topic up by id. Returns a pointer into cfg, or NULL. */
+/* Look a feed or topic up by id, a subscriber by address (ASCII case
+ * ignored, as check compares them). Returns a pointer into cfg, or NULL. */
 const struct config_feed *config_find_feed(const struct config *cfg,
                                            const char *id);
 const struct config_topic *config_find_topic(const struct config *cfg,
                                              const char *id);
+const struct config_subscriber *
+config_find_subscriber(const struct config *cfg, const char *email);
 
 /* Value parsers of the config format, also for command-line options.
  * Each returns 0 and stores the result, or -1 with a short reason in err

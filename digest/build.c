@@ -266,15 +266,6 @@ static void fill_story(const struct config *cfg,
     }
 }
 
-static const struct config_subscriber *find_subscriber(const struct config *cfg,
-                                                       const char *email)
-{
-    for (size_t i = 0; i < cfg->nsubscribers; i++)
-        if (ascii_casecmp(cfg->subscribers[i].email, email) == 0)
-            return &cfg->subscribers[i];
-    return NULL;
-}
-
 /* 1 when the subscriber reads topic t (-1: the fallback). */
 static int wants(const struct config *cfg, const struct config_subscriber *sub,
                  int t)
@@ -335,7 +326,7 @@ enum digest_build_status digest_build_from(const struct config *cfg,
         return DIGEST_BUILD_BAD_DATE;
     }
     const struct config_subscriber *sub = NULL;
-    if (subscriber && !(sub = find_subscriber(cfg, subscriber))) {
+    if (subscriber && !(sub = config_find_subscriber(cfg, subscriber))) {
         snprintf(err, errlen, "no subscriber '%s' in the config", subscriber);
         return DIGEST_BUILD_NO_SUBSCRIBER;
     }
