@@ -133,61 +133,57 @@ int digest_run_freeze(const struct config *cfg, struct store *s, int64_t now,
     return 0;
 }
 
-static const struct config_subscriber *
-find_subscriber(const struct config *cfg, const char *email)
+const struct config_subscriber *
+digest_delivery_subscriber(const struct config *cfg,
+                           const struct store_delivery *dv,
+                           struct digest_run_report *rep)
 {
-    for (size_t i = 0; i < cfg->nsubscribers; i++)
-        if (ascii_casecmp(cfg->subscribers[i].email, email) == 0)
-            return &cfg->subscribers[i];
-    return NULL;
+    const struct config_subscriber *sub =
+        config_find_subscriber(cfg, dv->subscriber);
+    if (!sub)
+        add_line(rep, xasprintf("delivery %s to %s skipped: no longer a "
+                                "subscriber in %s", dv->day, dv->subscriber,
+                                cfg->path));
+    return sub;
 }
 
-/* Deliver one: 0 written or found, 1 failed (marked), -1 store error. */
-static int deliver_one(const struct config *cfg, struct store *s, int64_t now,
-                       const struct store_delivery *dv,
-                       const struct config_subscriber *sub,
-                       struct digest_run_report *rep, char *err,
-                       size_t errlen)
+int digest_delivery_message(const struct config *cfg, struct store *s,
+                            int64_t now, const struct store_delivery *dv,
+                            const struct config_subscriber *sub, char **msg,
+                            size_t *len, char *why, size_t whylen, char *err,
+                            size_t errlen)
 {
-    char why[768] = "";
     struct digest d;
+    why[0] = '\0';
     enum digest_build_status bs =
         digest_build_from(cfg, s, dv->day, sub->email, DIGEST_ITEMS_FROZEN,
-                          NULL, &d, why, sizeof why);
+                          NULL, &d, why, whylen);
     if (bs == DIGEST_BUILD_STORE) {
         snprintf(err, errlen, "%s", why);
         return -1;
     }
-    if (bs == DIGEST_BUILD_OK) {
-        char *msg = NULL;
-        size_t len = 0;
-        why[0] = '\0';
-        if (digest_eml(cfg, &d, sub, dv->message_id, now, &msg, &len, why,
-                       sizeof why) == DIGEST_EML_OK) {
-            char *name = xasprintf("%s_%s", dv->day, dv->subscriber);
-            why[0] = '\0';
-            int w = outbox_write(cfg->outbox_dir, name, msg, len, NULL, why,
-                                 sizeof why);
-            free(name);
-            free(msg);
-            digest_free(&d);
-            if (w >= 0) {
-                if (store_delivery_sent(s, dv->day, dv->subscriber, now) < 0) {
-                    snprintf(err, errlen, "%s", store_error(s));
-                    return -1;
-                }
-                if (w == 0)
-                    rep->written++;
-                else
-                    rep->already++;
-                return 0;
-            }
-        } else {
-            digest_free(&d);
-        }
+    if (bs != DIGEST_BUILD_OK) {
+        if (!why[0])
+            snprintf(why, whylen, "the message could not be built");
+        return 1;
     }
-    if (!why[0])
-        snprintf(why, sizeof why, "the message could not be built");
+    why[0] = '\0';
+    enum digest_eml_status es = digest_eml(cfg, &d, sub, dv->message_id, now,
+                                           msg, len, why, whylen);
+    digest_free(&d);
+    if (es != DIGEST_EML_OK) {
+        if (!why[0])
+            snprintf(why, whylen, "the message could not be built");
+        return 1;
+    }
+    return 0;
+}
+
+int digest_delivery_failed(struct store *s, const struct store_delivery *dv,
+                           int64_t now, const char *why,
+                           struct digest_run_report *rep, char *err,
+                           size_t errlen)
+{
     if (store_delivery_failed(s, dv->day, dv->subscriber, now, why) < 0) {
         snprintf(err, errlen, "%s", store_error(s));
         return -1;
@@ -195,7 +191,47 @@ static int deliver_one(const struct config *cfg, struct store *s, int64_t now,
     rep->failed++;
     add_line(rep, xasprintf("delivery %s to %s failed: %s", dv->day,
                             dv->subscriber, why));
-    return 1;
+    return 0;
+}
+
+/* Deliver one to the outbox: 0 written or found, 1 failed (marked), -1
+ * store error. */
+static int deliver_one(const struct config *cfg, struct store *s, int64_t now,
+                       const struct store_delivery *dv,
+                       const struct config_subscriber *sub,
+                       struct digest_run_report *rep, char *err,
+                       size_t errlen)
+{
+    char why[768];
+    char *msg = NULL;
+    size_t len = 0;
+    int b = digest_delivery_message(cfg, s, now, dv, sub, &msg, &len, why,
+                                    sizeof why, err, errlen);
+    if (b < 0)
+        return -1;
+    if (b == 0) {
+        char *name = xasprintf("%s_%s", dv->day, dv->subscriber);
+        why[0] = '\0';
+        int w = outbox_write(cfg->outbox_dir, name, msg, len, NULL, why,
+                             sizeof why);
+        free(name);
+        free(msg);
+        if (w >= 0) {
+            if (store_delivery_sent(s, dv->day, dv->subscriber, now) < 0) {
+                snprintf(err, errlen, "%s", store_error(s));
+                return -1;
+            }
+            if (w == 0)
+                rep->written++;
+            else
+                rep->already++;
+            return 0;
+        }
+        if (!why[0])
+            snprintf(why, sizeof why, "the message could not be built");
+    }
+    return digest_delivery_failed(s, dv, now, why, rep, err, errlen) < 0 ? -1
+                                                                          : 1;
 }
 
 int digest_run_deliver(const struct config *cfg, struct store *s, int64_t now,
@@ -211,14 +247,9 @@ int digest_run_deliver(const struct config *cfg, struct store *s, int64_t now,
     int rc = 0;
     for (size_t i = 0; i < n && rc >= 0; i++) {
         const struct config_subscriber *sub =
-            find_subscriber(cfg, todo[i].subscriber);
-        if (!sub) {
-            add_line(rep, xasprintf("delivery %s to %s skipped: no longer a "
-                                    "subscriber in %s", todo[i].day,
-                                    todo[i].subscriber, cfg->path));
-            continue;
-        }
-        rc = deliver_one(cfg, s, now, &todo[i], sub, rep, err, errlen);
+            digest_delivery_subscriber(cfg, &todo[i], rep);
+        if (sub)
+            rc = deliver_one(cfg, s, now, &todo[i], sub, rep, err, errlen);
     }
     store_deliveries_free(todo, n);
     return rc < 0 ? -1 : 0;

@@ -67,4 +67,31 @@ int digest_run_deliver(const struct config *cfg, struct store *s, int64_t now,
 
 void digest_run_report_free(struct digest_run_report *rep);
 
+/* The steps every transport (outbox, SMTP) takes per delivery. */
+struct store_delivery;
+
+/* The subscriber of dv, or NULL after adding a "skipped: no longer a
+ * subscriber" line to rep. */
+const struct config_subscriber *
+digest_delivery_subscriber(const struct config *cfg,
+                           const struct store_delivery *dv,
+                           struct digest_run_report *rep);
+
+/* The message of dv: its day's frozen digest filtered for sub, as an .eml.
+ * Returns 0 with *msg (malloc'd, caller frees) and *len; 1 when it could
+ * not be built (why set: the delivery fails); -1 when the store failed
+ * (err set). */
+int digest_delivery_message(const struct config *cfg, struct store *s,
+                            int64_t now, const struct store_delivery *dv,
+                            const struct config_subscriber *sub, char **msg,
+                            size_t *len, char *why, size_t whylen, char *err,
+                            size_t errlen);
+
+/* Mark dv failed with why (attempts + 1) and add a line to rep. Returns 0,
+ * or -1 with err set when the store failed. */
+int digest_delivery_failed(struct store *s, const struct store_delivery *dv,
+                           int64_t now, const char *why,
+                           struct digest_run_report *rep, char *err,
+                           size_t errlen);
+
 #endif

@@ -294,70 +294,6 @@ void smtp_close(struct smtp_session *ss)
     free(ss);
 }
 
-static void add_line(struct digest_run_report *rep, char *line)
-{
-    rep->lines = xrealloc(rep->lines, (rep->nlines + 1) * sizeof *rep->lines);
-    rep->lines[rep->nlines++] = line;
-}
-
-static const struct config_subscriber *
-find_subscriber(const struct config *cfg, const char *email)
-{
-    for (size_t i = 0; i < cfg->nsubscribers; i++)
-        if (ascii_casecmp(cfg->subscribers[i].email, email) == 0)
-            return &cfg->subscribers[i];
-    return NULL;
-}
-
-/* Mark dv failed with why. 0, or -1 (store error, err set). */
-static int mark_failed(struct store *s, const struct store_delivery *dv,
-                       int64_t now, const char *why,
-                       struct digest_run_report *rep, char *err,
-                       size_t errlen)
-{
-    if (store_delivery_failed(s, dv->day, dv->subscriber, now, why) < 0) {
-        snprintf(err, errlen, "%s", store_error(s));
-        return -1;
-    }
-    rep->failed++;
-    add_line(rep, xasprintf("delivery %s to %s failed: %s", dv->day,
-                            dv->subscriber, why));
-    return 0;
-}
-
-/* Build the message of dv. 0 with *msg, or 1 with why set. -1: store. */
-static int build_msg(const struct config *cfg, struct store *s, int64_t now,
-                     const struct store_delivery *dv,
-                     const struct config_subscriber *sub, char **msg,
-                     size_t *len, char *why, size_t whylen, char *err,
-                     size_t errlen)
-{
-    struct digest d;
-    why[0] = '\0';
-    enum digest_build_status bs =
-        digest_build_from(cfg, s, dv->day, sub->email, DIGEST_ITEMS_FROZEN,
-                          NULL, &d, why, whylen);
-    if (bs == DIGEST_BUILD_STORE) {
-        snprintf(err, errlen, "%s", why);
-        return -1;
-    }
-    if (bs != DIGEST_BUILD_OK) {
-        if (!why[0])
-            snprintf(why, whylen, "the message could not be built");
-        return 1;
-    }
-    why[0] = '\0';
-    enum digest_eml_status es = digest_eml(cfg, &d, sub, dv->message_id, now,
-                                           msg, len, why, whylen);
-    digest_free(&d);
-    if (es != DIGEST_EML_OK) {
-        if (!why[0])
-            snprintf(why, whylen, "the message could not be built");
-        return 1;
-    }
-    return 0;
-}
-
 int smtp_deliver(const struct config *cfg, struct store *s, int64_t now,
                  struct digest_run_report *rep, char *err, size_t errlen)
 {
@@ -373,31 +309,28 @@ int smtp_deliver(const struct config *cfg, struct store *s, int64_t now,
     for (size_t i = 0; i < n && rc >= 0; i++) {
         const struct store_delivery *dv = &todo[i];
         const struct config_subscriber *sub =
-            find_subscriber(cfg, dv->subscriber);
-        if (!sub) {
-            add_line(rep, xasprintf("delivery %s to %s skipped: no longer a "
-                                    "subscriber in %s", dv->day,
-                                    dv->subscriber, cfg->path));
+            digest_delivery_subscriber(cfg, dv, rep);
+        if (!sub)
             continue;
-        }
         char why[768];
         if (!ss && !session_err[0] &&
             smtp_open(&cfg->smtp, &ss, session_err, sizeof session_err) != 0)
             ss = NULL;
         if (!ss) {
-            rc = mark_failed(s, dv, now, session_err, rep, err, errlen);
+            rc = digest_delivery_failed(s, dv, now, session_err, rep, err,
+                                        errlen);
             continue;
         }
         char *msg = NULL;
         size_t len = 0;
-        int b = build_msg(cfg, s, now, dv, sub, &msg, &len, why, sizeof why,
-                          err, errlen);
+        int b = digest_delivery_message(cfg, s, now, dv, sub, &msg, &len, why,
+                                        sizeof why, err, errlen);
         if (b < 0) {
             rc = -1;
             break;
         }
         if (b > 0) {
-            rc = mark_failed(s, dv, now, why, rep, err, errlen);
+            rc = digest_delivery_failed(s, dv, now, why, rep, err, errlen);
             continue;
         }
         int sent = smtp_send(ss, cfg->digest.from_addr, sub->email, msg, len,
@@ -418,7 +351,7 @@ int smtp_deliver(const struct config *cfg, struct store *s, int64_t now,
             smtp_close(ss);
             ss = NULL;
         }
-        rc = mark_failed(s, dv, now, why, rep, err, errlen);
+        rc = digest_delivery_failed(s, dv, now, why, rep, err, errlen);
     }
     smtp_close(ss);
     store_deliveries_free(todo, n);
