@@ -324,7 +324,7 @@ static void result_init(struct fetch_result *r, size_t max_body)
     r->retry_after_s = -1;
 }
 
-static void result_free(struct fetch_result *r)
+void fetch_result_release(struct fetch_result *r)
 {
     buf_release(&r->body);
     free(r->final_url);
@@ -528,7 +528,7 @@ static void job_free(struct job *j)
         curl_easy_cleanup(j->easy);
     curl_slist_free_all(j->headers);
     free(j->retry_after);
-    result_free(&j->res);
+    fetch_result_release(&j->res);
     free(j);
 }
 
@@ -675,7 +675,7 @@ static void fail_all(struct run *run, const char *why)
             r.final_url = xstrdup(run->reqs[idx].url);
             set_error(&r, "%s", why);
             run->on_done(&run->reqs[idx], &r, run->ctx);
-            result_free(&r);
+            fetch_result_release(&r);
         }
     }
     run->waiting = 0;
@@ -819,7 +819,7 @@ static void plan(struct run *run, size_t n)
             r.final_url = xstrdup(run->reqs[i].url ? run->reqs[i].url : "");
             set_error(&r, "%s", why);
             run->on_done(&run->reqs[i], &r, run->ctx);
-            result_free(&r);
+            fetch_result_release(&r);
             continue;
         }
         k[nk].key = key;

@@ -69,6 +69,10 @@ struct fetch_options {
     const char *ca_file;       /* extra CA bundle (tests), or NULL: system */
 };
 
+/* Free what a fetch_result holds (body and strings); fields taken by the
+ * caller must have been set NULL. */
+void fetch_result_release(struct fetch_result *r);
+
 /* Fill o with the defaults of util/limits.h. */
 void fetch_options_default(struct fetch_options *o);
 

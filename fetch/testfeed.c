@@ -168,13 +168,7 @@ static void take(const struct fetch_request *req, struct fetch_result *res,
 
 static void got_free(struct got *g)
 {
-    buf_release(&g->res.body);
-    free(g->res.final_url);
-    free(g->res.content_type);
-    free(g->res.charset);
-    free(g->res.etag);
-    free(g->res.last_modified);
-    free(g->res.permanent_url);
+    fetch_result_release(&g->res);
 }
 
 /* ---- article pages ------------------------------------------------------ */
