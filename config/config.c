@@ -29,6 +29,7 @@
 #define DEFAULT_TZ        (7 * 3600)
 #define DEFAULT_BACKFILL  (2 * 86400)
 #define DEFAULT_MAX_AGE   (2 * 86400)
+#define DEFAULT_KEEP      (180 * 86400)
 #define DEFAULT_SMTP_TIMEOUT 60
 #define DEFAULT_ARTICLE_LIMIT 20
 
@@ -36,6 +37,7 @@ enum kind {
     K_TEXT,         /* any text, stored NFC */
     K_PATH,         /* a file or folder, resolved against the config's folder */
     K_PASSFILE,     /* a K_PATH that must exist with mode & 077 == 0 */
+    K_FILE,         /* a K_PATH that must be an existing regular file */
     K_DURATION,     /* int64_t seconds */
     K_SECONDS,      /* long seconds (timeouts) */
     K_SIZE,         /* size_t bytes */
@@ -74,6 +76,7 @@ static const struct key_spec bantin_keys[] = {
     {"timeout", K_SECONDS, F(struct config, limits.timeout), 0, 1, 3600, 0},
     {"max_redirects", K_LONG, F(struct config, limits.max_redirects), 0, 0, 20, 0},
     {"items_max", K_LONG, F(struct config, limits.items_max), 0, 1, 100000, 0},
+    {"keep", K_DURATION, F(struct config, keep), 0, 7 * 86400, D_MAX, 0},
     {NULL, 0, 0, NOLIST, 0},
 };
 
@@ -92,6 +95,7 @@ static const struct key_spec smtp_keys[] = {
     {"tls", K_TLS, F(struct config_smtp, tls), NOLIST, 0},
     {"user", K_TEXT, F(struct config_smtp, user), NOLIST, 0},
     {"password_file", K_PASSFILE, F(struct config_smtp, password_file), NOLIST, 0},
+    {"ca_file", K_FILE, F(struct config_smtp, ca_file), NOLIST, 0},
     {"timeout", K_SECONDS, F(struct config_smtp, timeout), 0, 1, 3600, 0},
     {NULL, 0, 0, NOLIST, 0},
 };
@@ -371,6 +375,22 @@ static void check_password_file(struct ctx *c, const struct ini_entry *e,
                         (unsigned)(st.st_mode & 07777));
 }
 
+/* A CA bundle that is missing would make every delivery fail at 3 a.m.;
+ * say so when the admin runs check instead. */
+static void check_regular_file(struct ctx *c, const struct ini_entry *e,
+                               const struct key_spec *ks, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        config_diag_add(c->diag, e->line, "%s%s%s '%s' %s", c->pre, c->qual,
+                        ks->name, path,
+                        errno == ENOENT || errno == ENOTDIR ? "does not exist"
+                                                            : strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        config_diag_add(c->diag, e->line, "%s%s%s '%s' is not a regular file",
+                        c->pre, c->qual, ks->name, path);
+}
+
 /* Store e's value into the field ks names in base. Reports and leaves the
  * field alone when the value is bad. */
 static void set_value(struct ctx *c, const struct key_spec *ks,
@@ -385,10 +405,13 @@ static void set_value(struct ctx *c, const struct key_spec *ks,
         *(char **)field = nfc(v);
         return;
     case K_PATH:
-    case K_PASSFILE: {
+    case K_PASSFILE:
+    case K_FILE: {
         char *p = resolve(c->cfg, v);
         if (ks->kind == K_PASSFILE)
             check_password_file(c, e, p);
+        else if (ks->kind == K_FILE)
+            check_regular_file(c, e, ks, p);
         free(*(char **)field);
         *(char **)field = p;
         return;
@@ -992,6 +1015,7 @@ static void set_defaults(struct config *cfg)
     cfg->limits.items_max = LIMIT_ITEMS_PER_DOC;
     cfg->digest.backfill = DEFAULT_BACKFILL;
     cfg->digest.max_age = DEFAULT_MAX_AGE;
+    cfg->keep = DEFAULT_KEEP;
     cfg->smtp.timeout = DEFAULT_SMTP_TIMEOUT;
 }
 
@@ -1076,6 +1100,7 @@ void config_release(struct config *cfg)
     free(cfg->smtp.host);
     free(cfg->smtp.user);
     free(cfg->smtp.password_file);
+    free(cfg->smtp.ca_file);
     free(cfg->outbox_dir);
     for (size_t i = 0; i < cfg->nfeeds; i++) {
         struct config_feed *f = &cfg->feeds[i];

@@ -51,6 +51,8 @@ struct config_smtp {
     enum config_tls tls;    /* default: starttls for smtp://, tls for smtps:// */
     char *user;             /* NULL: no AUTH */
     char *password_file;    /* absolute path, mode checked to be 0600-ish; or NULL */
+    char *ca_file;          /* absolute path of a PEM bundle that replaces the
+                               system trust store for the server's certificate; or NULL */
     long timeout;           /* seconds per SMTP command */
 };
 
@@ -110,6 +112,7 @@ struct config {
     struct config_digest digest;
     struct config_smtp smtp;
     char *outbox_dir;       /* absolute; default "outbox" beside the file */
+    int64_t keep;           /* seconds: history older than this is pruned (default 180 days) */
 
     struct config_feed *feeds;     /* in file order */
     size_t nfeeds;

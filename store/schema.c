@@ -111,8 +111,49 @@ static const char schema_v1[] =
     ") STRICT;\n"
     "CREATE INDEX deliveries_todo ON deliveries(day) WHERE state <> 'sent';\n";
 
+/* v2:
+ * - item_sources.last_seen: when the feed last carried the item, so history
+ *   can be pruned ([bantin] keep) without an item a feed still lists coming
+ *   back as new. Existing rows start at first_seen.
+ * - items.published_guessed: the date is the first-seen time, not the
+ *   source's (an HTML list without dates), so a digest can say so.
+ * - deliveries.state 'refused': the server refused the recipient or the
+ *   message permanently (5xx); never retried. SQLite cannot change a CHECK
+ *   in place, so the table is rebuilt; nothing references it. */
+static const char schema_v2[] =
+    "ALTER TABLE item_sources ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;"
+    "  -- when this feed last carried it (retention)\n"
+    "UPDATE item_sources SET last_seen = first_seen;\n"
+    "CREATE INDEX item_sources_last_seen ON item_sources(last_seen);\n"
+
+    "ALTER TABLE items ADD COLUMN published_guessed INTEGER NOT NULL DEFAULT 0"
+    " CHECK (published_guessed IN (0, 1));"
+    "  -- 1: published is the first-seen time, the source gave none\n"
+
+    "CREATE TABLE deliveries_v2 (\n"
+    "    day          TEXT NOT NULL REFERENCES digests(day),\n"
+    "    subscriber   TEXT NOT NULL,      -- address, as in the config\n"
+    "    state        TEXT NOT NULL DEFAULT 'pending'\n"
+    "                 CHECK (state IN ('pending', 'sent', 'failed', 'refused')),\n"
+    "                                     -- failed: retried by the next run; refused: 5xx, never retried\n"
+    "    attempts     INTEGER NOT NULL DEFAULT 0,\n"
+    "    last_attempt INTEGER,\n"
+    "    last_error   TEXT,\n"
+    "    message_id   TEXT UNIQUE,        -- fixed at creation, reused by every attempt: clients fold a repeat\n"
+    "    sent_at      INTEGER,\n"
+    "    PRIMARY KEY (day, subscriber)\n"
+    ") STRICT;\n"
+    "INSERT INTO deliveries_v2 (day, subscriber, state, attempts, last_attempt,"
+    " last_error, message_id, sent_at)"
+    " SELECT day, subscriber, state, attempts, last_attempt, last_error,"
+    " message_id, sent_at FROM deliveries;\n"
+    "DROP TABLE deliveries;\n"
+    "ALTER TABLE deliveries_v2 RENAME TO deliveries;\n"
+    "CREATE INDEX deliveries_todo ON deliveries(day) WHERE state IN ('pending', 'failed');\n";
+
 const struct store_migration store_migrations[] = {
     {1, schema_v1},
+    {2, schema_v2},
 };
 
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];
