@@ -40,11 +40,22 @@ all: bantin
 bantin: $(REL_OBJ) build/rel/main.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-build/rel/%.o: %.c
+# On a fresh machine, one clear line instead of "utf8proc.h: No such file".
+pkgcheck:
+	@missing=""; for p in $(PKGS); do \
+	    $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "make: missing build dependencies (pkg-config):$$missing" >&2; \
+	    echo "make: run 'make deps' as root to install them ('make check' and 'make demo' do it themselves)" >&2; \
+	    exit 1; \
+	fi
+
+build/rel/%.o: %.c | pkgcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-build/san/%.o: %.c
+build/san/%.o: %.c | pkgcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) $(PKG_CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
 
@@ -89,7 +100,7 @@ uninstall:
 clean:
 	rm -rf build bantin
 
-.PHONY: all deps check check-build unit bench demo install uninstall clean
+.PHONY: all deps check check-build unit bench demo install uninstall clean pkgcheck
 
 -include $(REL_OBJ:.o=.d) $(SAN_OBJ:.o=.d) build/rel/main.d build/san/main.d \
     $(UNITS:=.d)
