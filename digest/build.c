@@ -286,7 +286,25 @@ enum digest_build_status digest_build(const struct config *cfg,
                                       struct digest *out, char *err,
                                       size_t errlen)
 {
-    return digest_build_from(cfg, s, date, subscriber, DIGEST_ITEMS_DAY, NULL,
+    /* Show what subscribers get or will get, not a third selection: the
+     * frozen digest once `run` froze one; for today before the run, what
+     * the run would freeze now; for another day, what was stored then. */
+    char today[11];
+    digest_today((int64_t)time(NULL), cfg->tz_offset, today);
+    const char *day = date ? date : today;
+    enum digest_items from_items = DIGEST_ITEMS_DAY;
+    int exists = store_digest_exists(s, day);
+    if (exists < 0) {
+        if (errlen)
+            snprintf(err, errlen, "%s", store_error(s));
+        memset(out, 0, sizeof *out);
+        return DIGEST_BUILD_STORE;
+    }
+    if (exists)
+        from_items = DIGEST_ITEMS_FROZEN;
+    else if (strcmp(day, today) == 0)
+        from_items = DIGEST_ITEMS_PENDING;
+    return digest_build_from(cfg, s, date, subscriber, from_items, NULL,
                              out, err, errlen);
 }
 

@@ -30,7 +30,12 @@ enum digest_build_status {
 
 /* The digest of date ("YYYY-MM-DD"; NULL: today in cfg->tz_offset) for
  * subscriber (an address of the config, compared ASCII case-insensitively;
- * NULL: everyone, every topic).
+ * NULL: everyone, every topic), as subscribers get it:
+ *  - a day `bantin run` froze: the frozen digest (DIGEST_ITEMS_FROZEN);
+ *  - today, not frozen yet: what `run` would freeze now
+ *    (DIGEST_ITEMS_PENDING);
+ *  - another day, never frozen: built as below from DIGEST_ITEMS_DAY.
+ * Built:
  *  - items: those first stored in [00:00, 24:00) of that day in
  *    cfg->tz_offset, at most LIMIT_DIGEST_ITEMS, minus those published
  *    more than cfg->digest.max_age before the end of the day;

@@ -243,3 +243,42 @@ def test_summary_on_a_terminal(bantin, site):
     n = c.execute("SELECT count(*) FROM digest_stories").fetchone()[0]
     assert ("digest %s: %d stories in " % (today_vn(), n)) in err
     assert ("1 deliveries written to %s" % (d / "outbox" / "new")) in err
+
+
+def digest_titles(bantin, conf, *args):
+    r = run(bantin, conf, "digest", "--format", "json", *args)
+    assert r.returncode == 0, r.stderr.decode()
+    import json
+    j = json.loads(r.stdout)
+    return sorted(st["title"] for t in j["topics"] for st in t["stories"])
+
+
+def test_digest_preview_shows_what_run_froze_not_later_items(bantin, site):
+    d, conf, srv = site
+    assert run(bantin, conf, "fetch").returncode == 0
+    preview = digest_titles(bantin, conf)       # before the run: what it would freeze
+    assert run(bantin, conf, "run").returncode == 0
+    frozen = digest_titles(bantin, conf)
+    assert frozen == preview and frozen
+    # an item fetched after the freeze waits for tomorrow: today's preview
+    # keeps showing what subscribers got, not a third selection
+    write_conf(conf, srv.url("").rstrip("/"), items_c=3)
+    assert run(bantin, conf, "fetch").returncode == 0
+    assert digest_titles(bantin, conf) == frozen
+    assert digest_titles(bantin, conf, "--date", today_vn()) == frozen
+    assert not any("(tinh-c 3)" in t for t in frozen)
+
+
+def test_digest_preview_today_includes_items_waiting_from_yesterday(bantin, site):
+    d, conf, _ = site
+    assert run(bantin, conf, "fetch").returncode == 0
+    c = db(d)
+    # stored yesterday and never frozen (no run yesterday): today's run
+    # takes them, so today's preview shows them
+    c.execute("UPDATE items SET first_seen = first_seen - 86400")
+    c.commit()
+    c.close()
+    titles = digest_titles(bantin, conf)
+    assert titles, "items waiting since yesterday belong to today's digest"
+    assert run(bantin, conf, "run").returncode == 0
+    assert digest_titles(bantin, conf) == titles
