@@ -144,7 +144,9 @@ static void test_defaults(void **state)
     assert_null(cfg.digest.from);
     assert_int_equal(cfg.digest.backfill, 2 * 86400);
     assert_int_equal(cfg.digest.max_age, 2 * 86400);
+    assert_int_equal(cfg.keep, 180 * 86400);
     assert_int_equal(cfg.smtp.enabled, 0);
+    assert_null(cfg.smtp.ca_file);
     assert_int_equal(cfg.nfeeds, 1);
     const struct config_feed *f = config_find_feed(&cfg, "nhandan");
     assert_non_null(f);
@@ -854,6 +856,30 @@ static void test_password_file(void **state)
                  "smtp.password_file needs 'user'");
 }
 
+static void test_keep_and_ca_file(void **state)
+{
+    (void)state;
+    load_ok("[bantin]\nkeep = 52w\n");
+    assert_int_equal(cfg.keep, 52 * 7 * 86400);
+    config_release(&cfg);
+    config_diag_release(&diag);
+    /* a week is the least: a shorter history could prune an item a daily
+     * run has not put in a digest yet */
+    only_problem("[bantin]\nkeep = 6d\n", 2,
+                 "'bantin.keep' must be between 7d and 3650d, not '6d'");
+
+    char msg[1024];
+    snprintf(msg, sizeof msg, "smtp.ca_file '%s' does not exist", in_dir("ca.pem"));
+    only_problem("[smtp]\nurl = smtp://a\nca_file = ca.pem\n", 3, msg);
+    snprintf(msg, sizeof msg, "smtp.ca_file '%s' is not a regular file", tmpdir);
+    char text[1024];
+    snprintf(text, sizeof text, "[smtp]\nurl = smtp://a\nca_file = %s\n", tmpdir);
+    only_problem(text, 3, msg);
+    write_bytes(in_dir("ca.pem"), "-----BEGIN CERTIFICATE-----\n", 28);
+    load_ok("[smtp]\nurl = smtp://a\nca_file = ca.pem\n");
+    assert_string_equal(cfg.smtp.ca_file, in_dir("ca.pem"));
+}
+
 /* ---- the file as a whole ---- */
 
 static void test_missing_file(void **state)
@@ -1082,6 +1108,7 @@ int main(void)
         cmocka_unit_test_teardown(test_value_errors, release),
         cmocka_unit_test_teardown(test_smtp_errors, release),
         cmocka_unit_test_teardown(test_password_file, release),
+        cmocka_unit_test_teardown(test_keep_and_ca_file, release),
         cmocka_unit_test_teardown(test_missing_file, release),
         cmocka_unit_test_teardown(test_every_problem_sorted, release),
         cmocka_unit_test(test_durations),
