@@ -185,7 +185,7 @@ int store_deliveries_todo(struct store *s, struct store_delivery **out,
     *n = 0;
     sqlite3_stmt *st;
     if (prep(s, "SELECT day, subscriber, message_id, attempts, state"
-             " FROM deliveries WHERE state <> 'sent'"
+             " FROM deliveries WHERE state IN ('pending', 'failed')"
              " ORDER BY day, subscriber", &st, "deliveries") < 0)
         return -1;
     size_t cap = 0;
@@ -258,6 +258,18 @@ int store_delivery_failed(struct store *s, const char *day,
 {
     return mark(s, "UPDATE deliveries SET state = 'failed', last_attempt = ?3,"
                 " attempts = attempts + 1, last_error = ?4"
-                " WHERE day = ?1 AND subscriber = ?2 AND state <> 'sent'",
+                " WHERE day = ?1 AND subscriber = ?2"
+                " AND state IN ('pending', 'failed')",
+                day, subscriber, now, error ? error : "");
+}
+
+int store_delivery_refused(struct store *s, const char *day,
+                           const char *subscriber, int64_t now,
+                           const char *error)
+{
+    return mark(s, "UPDATE deliveries SET state = 'refused', last_attempt = ?3,"
+                " attempts = attempts + 1, last_error = ?4"
+                " WHERE day = ?1 AND subscriber = ?2"
+                " AND state IN ('pending', 'failed')",
                 day, subscriber, now, error ? error : "");
 }

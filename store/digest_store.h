@@ -53,9 +53,10 @@ struct store_delivery {
     int failed;             /* 1: state 'failed', 0: 'pending' */
 };
 
-/* Every delivery not yet 'sent' (pending or failed), by day then
- * subscriber. Returns 0 with *out (free with store_deliveries_free) and *n,
- * or -1 (store_error). */
+/* Every delivery still to do: 'pending' or 'failed' (never 'sent', nor
+ * 'refused', which the server refused for good), by day then subscriber;
+ * the same WHERE as the partial index deliveries_todo. Returns 0 with *out
+ * (free with store_deliveries_free) and *n, or -1 (store_error). */
 int store_deliveries_todo(struct store *s, struct store_delivery **out,
                           size_t *n);
 
@@ -66,10 +67,20 @@ void store_deliveries_free(struct store_delivery *d, size_t n);
 int store_delivery_sent(struct store *s, const char *day,
                         const char *subscriber, int64_t now);
 
-/* Mark a delivery 'failed' at now with error (one line), attempts + 1.
- * Returns 0, or -1 (store_error). */
+/* Mark a delivery 'failed' at now with error (one line), attempts + 1:
+ * the next run or `bantin send` retries it. Only a 'pending' or 'failed'
+ * delivery changes (a sent or refused one stays so). Returns 0, or -1
+ * (store_error). */
 int store_delivery_failed(struct store *s, const char *day,
                           const char *subscriber, int64_t now,
                           const char *error);
+
+/* Mark a delivery 'refused' at now with error (the server's reply, one
+ * line), attempts + 1: the server refused the recipient or the message for
+ * good (5xx), so it is never tried again. Only a 'pending' or 'failed'
+ * delivery changes. Returns 0, or -1 (store_error). */
+int store_delivery_refused(struct store *s, const char *day,
+                           const char *subscriber, int64_t now,
+                           const char *error);
 
 #endif

@@ -1,7 +1,7 @@
 /* test_digest_store.c - unit tests of store/digest_store.c and the frozen
  * and pending selects of digest_build_from: a freeze is all or nothing, a
  * story (and so an item) is in one digest only, deliveries move from
- * pending to failed to sent. */
+ * pending to failed to sent, or to refused and stay there. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -317,6 +318,90 @@ static void test_delivery_states(void **state)
     store_deliveries_free(todo, n);
 }
 
+/* The state and last_error of one delivery, read from the file. */
+static void row(struct fixture *fx, const char *subscriber, char *state,
+                size_t statelen, char *error, size_t errorlen)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(fx->cfg.database, &db,
+                                     SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT state,"
+                                        " coalesce(last_error, '')"
+                                        " FROM deliveries WHERE subscriber = ?",
+                                        -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, subscriber, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(state, statelen, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(error, errorlen, "%s", (const char *)sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void test_refused_is_never_retried(void **state)
+{
+    struct fixture *fx = *state;
+    put(fx, "1", "Tin", DAY_FROM, DAY_FROM);
+    assert_int_equal(freeze(fx, "2026-11-23", NULL), 0);
+    /* a temporary failure first, then the 5xx */
+    assert_int_equal(store_delivery_failed(fx->st, "2026-11-23",
+                                           "a@example.vn", DAY_FROM,
+                                           "SMTP RCPT TO: 450 busy"), 0);
+    assert_int_equal(store_delivery_refused(fx->st, "2026-11-23",
+                                            "a@example.vn", DAY_FROM + 60,
+                                            "SMTP RCPT TO: 550 no such user"),
+                     0);
+    struct store_delivery *todo;
+    size_t n;
+    assert_int_equal(store_deliveries_todo(fx->st, &todo, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(todo[0].subscriber, "b@example.vn");
+    store_deliveries_free(todo, n);
+    char st[16], error[128];
+    row(fx, "a@example.vn", st, sizeof st, error, sizeof error);
+    assert_string_equal(st, "refused");
+    assert_string_equal(error, "SMTP RCPT TO: 550 no such user");
+
+    /* a refused delivery does not go back to failed (nor sent to refused) */
+    assert_int_equal(store_delivery_failed(fx->st, "2026-11-23",
+                                           "a@example.vn", DAY_FROM, "late"),
+                     0);
+    row(fx, "a@example.vn", st, sizeof st, error, sizeof error);
+    assert_string_equal(st, "refused");
+    assert_int_equal(store_delivery_sent(fx->st, "2026-11-23", "b@example.vn",
+                                         DAY_FROM), 0);
+    assert_int_equal(store_delivery_refused(fx->st, "2026-11-23",
+                                            "b@example.vn", DAY_FROM, "late"),
+                     0);
+    row(fx, "b@example.vn", st, sizeof st, error, sizeof error);
+    assert_string_equal(st, "sent");
+    assert_string_equal(error, "");
+    assert_int_equal(store_deliveries_todo(fx->st, &todo, &n), 0);
+    assert_int_equal(n, 0);
+    store_deliveries_free(todo, n);
+}
+
+/* The select of deliveries to do has the WHERE of the partial index
+ * deliveries_todo, so SQLite may use it: with INDEXED BY the statement
+ * prepares only when the index covers the WHERE ("state <> 'sent'" would
+ * not, and 'refused' rows would come back). */
+static void test_todo_matches_the_partial_index(void **state)
+{
+    struct fixture *fx = *state;
+    sqlite3 *db;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open_v2(fx->cfg.database, &db,
+                                     SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    int rc = sqlite3_prepare_v2(db, "SELECT day FROM deliveries"
+                                " INDEXED BY deliveries_todo"
+                                " WHERE state IN ('pending', 'failed')", -1,
+                                &st, NULL);
+    if (rc != SQLITE_OK)
+        fail_msg("%s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +415,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_delivery_states, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_refused_is_never_retried, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_todo_matches_the_partial_index,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
