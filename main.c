@@ -145,7 +145,8 @@ static int begin_locked(struct config *cfg, struct run_lock *lock)
 /* Deliver every delivery not sent yet (pending or failed, any day) without
  * fetching or freezing: over [smtp], or into the outbox without it. Exit 0;
  * 75 when some delivery failed (retried next time) or another run holds
- * the lock; 70 when the store failed. */
+ * the lock; else 67 when the server refused one for good this time; 70
+ * when the store failed. */
 static int cmd_send(int argc, char **argv)
 {
     if (argc > 1)
@@ -177,6 +178,8 @@ static int cmd_send(int argc, char **argv)
         msg_error("%s", rep.lines[i]);
     if (rep.failed && status == 0)
         status = EX_TEMPFAIL;
+    else if (rep.refused && status == 0)
+        status = EX_NOUSER;
     digest_run_report_free(&rep);
     run_lock_release(&lock);
     config_release(&cfg);
@@ -216,7 +219,8 @@ static int cmd_fetch(int argc, char **argv)
 /* The morning job: fetch (a failed feed never stops the digest), freeze
  * today's digest once, deliver what is not sent yet. Exit 0; 75 when feeds
  * or deliveries failed (retried next run) or another run holds the lock;
- * 70 when the store failed. Quiet unless a terminal shows the summary. */
+ * else 67 when the server refused a delivery for good this run; 70 when
+ * the store failed. Quiet unless a terminal shows the summary. */
 static int cmd_run(int argc, char **argv)
 {
     if (argc > 1)
@@ -270,6 +274,8 @@ static int cmd_run(int argc, char **argv)
         msg_error("%s", rep.lines[i]);
     if (rep.failed && status == 0)
         status = EX_TEMPFAIL;
+    else if (rep.refused && status == 0)
+        status = EX_NOUSER;
     if (status != EX_SOFTWARE && !cfg.smtp.enabled && !msg_quiet &&
         isatty(STDERR_FILENO))
         fprintf(stderr, "digest %s: %zu stories in %zu topics, %zu deliveries "

@@ -194,6 +194,21 @@ int digest_delivery_failed(struct store *s, const struct store_delivery *dv,
     return 0;
 }
 
+int digest_delivery_refused(struct store *s, const struct store_delivery *dv,
+                            int64_t now, const char *host, const char *reply,
+                            const char *why, struct digest_run_report *rep,
+                            char *err, size_t errlen)
+{
+    if (store_delivery_refused(s, dv->day, dv->subscriber, now, why) < 0) {
+        snprintf(err, errlen, "%s", store_error(s));
+        return -1;
+    }
+    rep->refused++;
+    add_line(rep, xasprintf("subscriber %s: refused by %s: %s; not retried",
+                            dv->subscriber, host, reply));
+    return 0;
+}
+
 /* Deliver one to the outbox: 0 written or found, 1 failed (marked), -1
  * store error. */
 static int deliver_one(const struct config *cfg, struct store *s, int64_t now,

@@ -40,8 +40,9 @@ struct digest_run_report {
     size_t ntopics;         /* topics that have some */
     size_t written;         /* deliveries written to the outbox this run */
     size_t already;         /* found already in the outbox: marked sent */
-    size_t failed;          /* deliveries that failed this run */
-    char **lines;           /* one line per failed or skipped delivery */
+    size_t failed;          /* deliveries that failed this run (retried) */
+    size_t refused;         /* refused for good by the server this run */
+    char **lines;           /* one line per failed, refused or skipped one */
     size_t nlines;
     char *warning;          /* a build warning (the item cap), or NULL */
 };
@@ -93,5 +94,13 @@ int digest_delivery_failed(struct store *s, const struct store_delivery *dv,
                            int64_t now, const char *why,
                            struct digest_run_report *rep, char *err,
                            size_t errlen);
+
+/* Mark dv refused with why (attempts + 1: never tried again) and add the
+ * line "subscriber ADDR: refused by HOST: REPLY; not retried" to rep.
+ * Returns 0, or -1 with err set when the store failed. */
+int digest_delivery_refused(struct store *s, const struct store_delivery *dv,
+                            int64_t now, const char *host, const char *reply,
+                            const char *why, struct digest_run_report *rep,
+                            char *err, size_t errlen);
 
 #endif

@@ -10,6 +10,7 @@
 #include <libetpan/libetpan.h>
 
 #include "digest/build.h"
+#include "parse/text.h"
 #include "store/digest_store.h"
 #include "util/limits.h"
 #include "util/util.h"
@@ -17,36 +18,120 @@
 
 struct smtp_session {
     mailsmtp *s;
-    int broken;             /* 1: the stream failed, no QUIT */
+    char reply[SMTP_REPLY_MAX + 1]; /* smtp_last_reply */
+    char broken[768];       /* why the stream failed ("": it works); no QUIT */
 };
 
-/* The server's last reply as one printable line: "550 no such user". */
-static void reply_line(mailsmtp *s, const char *what, int r, char *err,
-                       size_t errlen)
+enum smtp_reply_class smtp_reply_class(int code)
 {
-    char text[300];
-    const char *resp = s->response ? s->response : "";
+    if (code >= 200 && code < 400)
+        return SMTP_REPLY_POSITIVE;
+    if (code >= 500 && code < 600 && code != 530)
+        return SMTP_REPLY_PERMANENT;
+    return SMTP_REPLY_TEMPORARY;
+}
+
+/* Bytes in the UTF-8 character that starts with lead (valid UTF-8). */
+static size_t utf8_len(unsigned char lead)
+{
+    return lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
+}
+
+void smtp_reply_clean(const char *in, char *out, size_t outlen)
+{
+    static const char mark[] = "…";
+    if (!outlen)
+        return;
+    /* Only the start can be kept: a 10 MB reply costs what a short one
+     * does. text_nfc makes it valid UTF-8 (U+FFFD) without NUL bytes. */
+    size_t cap = 4 * outlen;
+    size_t n = strnlen(in, cap);
+    int cut = n == cap && in[n] != '\0';
+    char *u = text_nfc(in, text_utf8_cut(in, n, cap));
     size_t j = 0;
-    for (size_t i = 0; resp[i] && j + 1 < sizeof text; i++) {
-        unsigned char ch = (unsigned char)resp[i];
-        text[j++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+    int gap = 0;
+    const unsigned char *p = (const unsigned char *)u;
+    while (*p) {
+        size_t len = utf8_len(*p);
+        /* U+2028 and U+2029 end lines too */
+        int space = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
+                    (p[0] == 0xe2 && p[1] == 0x80 &&
+                     (p[2] == 0xa8 || p[2] == 0xa9));
+        int control = *p < 0x20 || *p == 0x7f ||
+                      (p[0] == 0xc2 && p[1] < 0xa0);
+        if (space || control) {
+            gap |= space;
+            p += len;
+            continue;
+        }
+        size_t need = len + (gap && j);
+        if (j + need >= outlen) {
+            cut = 1;
+            break;
+        }
+        if (gap && j)
+            out[j++] = ' ';
+        gap = 0;
+        memcpy(out + j, p, len);
+        j += len;
+        p += len;
     }
-    while (j && text[j - 1] == ' ')
-        j--;
-    text[j] = '\0';
+    free(u);
+    if (cut && outlen > sizeof mark) {
+        /* Room for the mark: back one character at a time. */
+        while (j && j + sizeof mark > outlen) {
+            j--;
+            while (j && ((unsigned char)out[j] & 0xc0) == 0x80)
+                j--;
+        }
+        while (j && out[j - 1] == ' ')
+            j--;
+        memcpy(out + j, mark, sizeof mark);
+        return;
+    }
+    out[j] = '\0';
+}
+
+/* The server's last reply as one clean line with its code, "550 5.1.1 no
+ * such user", into reply (replylen bytes); "" when it sent none. */
+static void last_reply(mailsmtp *s, char *reply, size_t replylen)
+{
+    if (!replylen)
+        return;
+    reply[0] = '\0';
+    if (!s->response_code)
+        return;
+    int head = snprintf(reply, replylen, "%d ", s->response_code);
+    if (head < 0 || (size_t)head >= replylen)
+        return;
+    smtp_reply_clean(s->response ? s->response : "", reply + head,
+                     replylen - (size_t)head);
+    if (!reply[head])
+        reply[head - 1] = '\0';
+}
+
+/* err = "SMTP <what>: <the server's last reply>", or libetpan's error when
+ * there was none. The reply goes to reply (replylen bytes) when not NULL. */
+static void reply_line(mailsmtp *s, const char *what, int r, char *err,
+                       size_t errlen, char *reply, size_t replylen)
+{
+    char line[SMTP_REPLY_MAX + 1];
+    last_reply(s, line, sizeof line);
+    if (reply)
+        snprintf(reply, replylen, "%s", line);
     /* Callers zero response_code before each command: a code here is a
      * reply to it, even when the stream failed afterwards. */
     int local = r == MAILSMTP_ERROR_STREAM ||
                 r == MAILSMTP_ERROR_CONNECTION_REFUSED ||
                 r == MAILSMTP_ERROR_MEMORY || r == MAILSMTP_ERROR_SSL ||
                 r == MAILSMTP_ERROR_HOSTNAME;
-    if (!s->response_code)
+    if (!line[0])
         snprintf(err, errlen, "SMTP %s: %s", what, mailsmtp_strerror(r));
     else if (local)
-        snprintf(err, errlen, "SMTP %s: %d %s (then: %s)", what,
-                 s->response_code, text, mailsmtp_strerror(r));
+        snprintf(err, errlen, "SMTP %s: %s (then: %s)", what, line,
+                 mailsmtp_strerror(r));
     else
-        snprintf(err, errlen, "SMTP %s: %d %s", what, s->response_code, text);
+        snprintf(err, errlen, "SMTP %s: %s", what, line);
 }
 
 static void set_sni(struct mailstream_ssl_context *ctx, void *data)
@@ -54,9 +139,10 @@ static void set_sni(struct mailstream_ssl_context *ctx, void *data)
     mailstream_ssl_set_server_name(ctx, (char *)data);
 }
 
-/* Verify the peer chain of the TLS stream for host. 0, or -1 with err. */
-static int verify_peer(mailstream *stream, const char *host, char *err,
-                       size_t errlen)
+/* Verify the peer chain of the TLS stream for host against the PEM file
+ * ca, or the system trust store when ca is NULL. 0, or -1 with err. */
+static int verify_peer(mailstream *stream, const char *host, const char *ca,
+                       char *err, size_t errlen)
 {
     carray *chain = mailstream_get_certificate_chain(stream);
     if (!chain || carray_count(chain) == 0) {
@@ -90,14 +176,12 @@ static int verify_peer(mailstream *stream, const char *host, char *err,
         snprintf(err, errlen, "SMTP TLS: cannot make a trust list");
         goto out;
     }
-    const char *ca = getenv("BANTIN_SMTP_CA_FILE");
-    int added = (ca && ca[0])
-                    ? gnutls_x509_trust_list_add_trust_file(
-                          tl, ca, NULL, GNUTLS_X509_FMT_PEM, 0, 0)
-                    : gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
+    int added = ca ? gnutls_x509_trust_list_add_trust_file(
+                         tl, ca, NULL, GNUTLS_X509_FMT_PEM, 0, 0)
+                   : gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
     if (added <= 0) {
         snprintf(err, errlen, "SMTP TLS: no trusted certificate in %s",
-                 (ca && ca[0]) ? ca : "the system trust store");
+                 ca ? ca : "the system trust store");
         goto out;
     }
     gnutls_typed_vdata_st vd[2] = {
@@ -145,7 +229,7 @@ static int greet(mailsmtp *s, char *err, size_t errlen)
         r = mailsmtp_helo(s);
     }
     if (r != MAILSMTP_NO_ERROR) {
-        reply_line(s, "EHLO", r, err, errlen);
+        reply_line(s, "EHLO", r, err, errlen, NULL, 0);
         return -1;
     }
     return 0;
@@ -189,7 +273,7 @@ int smtp_open(const struct config_smtp *c, struct smtp_session **out,
         r = mailsmtp_socket_connect(s, c->host, (uint16_t)c->port);
     if (r != MAILSMTP_NO_ERROR) {
         char why[300];
-        reply_line(s, "connect", r, why, sizeof why);
+        reply_line(s, "connect", r, why, sizeof why, NULL, 0);
         snprintf(err, errlen, "%s (%s port %d)", why, c->host, c->port);
         mailsmtp_free(s);
         return -1;
@@ -206,12 +290,17 @@ int smtp_open(const struct config_smtp *c, struct smtp_session **out,
         s->response_code = 0;
         r = mailsmtp_socket_starttls_with_callback(s, set_sni, c->host);
         if (r != MAILSMTP_NO_ERROR) {
-            reply_line(s, "STARTTLS", r, err, errlen);
+            reply_line(s, "STARTTLS", r, err, errlen, NULL, 0);
             goto fail;
         }
     }
     if (c->tls != CONFIG_TLS_NONE) {
-        if (verify_peer(s->stream, c->host, err, errlen) != 0)
+        /* The environment wins over the config (bantin.conf(5)): a test
+         * or a one-off run can trust another CA without editing it. */
+        const char *ca = getenv("BANTIN_SMTP_CA_FILE");
+        if (!ca || !ca[0])
+            ca = c->ca_file && c->ca_file[0] ? c->ca_file : NULL;
+        if (verify_peer(s->stream, c->host, ca, err, errlen) != 0)
             goto fail;
         if (c->tls == CONFIG_TLS_STARTTLS && greet(s, err, errlen) != 0)
             goto fail;
@@ -225,7 +314,7 @@ int smtp_open(const struct config_smtp *c, struct smtp_session **out,
         explicit_bzero(pass, strlen(pass));
         free(pass);
         if (r != MAILSMTP_NO_ERROR) {
-            reply_line(s, "AUTH PLAIN", r, err, errlen);
+            reply_line(s, "AUTH PLAIN", r, err, errlen, NULL, 0);
             goto fail;
         }
     }
@@ -243,52 +332,75 @@ static int is_local_error(int r)
            r == MAILSMTP_ERROR_SSL || r == MAILSMTP_ERROR_CONNECTION_REFUSED;
 }
 
-/* After a refusal: RSET so the next message starts clean. */
-static int refused(struct smtp_session *ss, const char *what, int r,
-                   char *err, size_t errlen)
+/* The server did not take the message at command what (libetpan said r).
+ * A 5xx refuses it for good only where the reply is about this recipient
+ * or message (may_refuse); MAIL FROM names the sender of every delivery.
+ * Then RSET, unless the transaction is over (after the final dot), so the
+ * next message starts clean; a stream that failed breaks the session. */
+static enum smtp_send_status not_taken(struct smtp_session *ss,
+                                       const char *what, int r,
+                                       int may_refuse, int over, char *err,
+                                       size_t errlen)
 {
-    reply_line(ss->s, what, r, err, errlen);
-    if (is_local_error(r) || mailsmtp_reset(ss->s) != MAILSMTP_NO_ERROR) {
-        ss->broken = 1;
-        return -1;
+    reply_line(ss->s, what, r, err, errlen, ss->reply, sizeof ss->reply);
+    enum smtp_send_status st =
+        may_refuse && smtp_reply_class(ss->s->response_code) ==
+                          SMTP_REPLY_PERMANENT
+            ? SMTP_SEND_REFUSED
+            : SMTP_SEND_FAILED;
+    if (is_local_error(r)) {
+        snprintf(ss->broken, sizeof ss->broken, "%s", err);
+        return st;
     }
-    return 1;
+    if (!over) {
+        ss->s->response_code = 0;
+        int rr = mailsmtp_reset(ss->s);
+        if (rr != MAILSMTP_NO_ERROR)
+            reply_line(ss->s, "RSET", rr, ss->broken, sizeof ss->broken, NULL,
+                       0);
+    }
+    return st;
 }
 
-int smtp_send(struct smtp_session *ss, const char *from, const char *rcpt,
-              const char *msg, size_t len, char *err, size_t errlen)
+enum smtp_send_status smtp_send(struct smtp_session *ss, const char *from,
+                                const char *rcpt, const char *msg, size_t len,
+                                char *err, size_t errlen)
 {
+    ss->reply[0] = '\0';
     ss->s->response_code = 0;
     int r = mailsmtp_mail(ss->s, from);
     if (r != MAILSMTP_NO_ERROR)
-        return refused(ss, "MAIL FROM", r, err, errlen);
+        return not_taken(ss, "MAIL FROM", r, 0, 0, err, errlen);
     ss->s->response_code = 0;
     r = mailsmtp_rcpt(ss->s, rcpt);
     if (r != MAILSMTP_NO_ERROR)
-        return refused(ss, "RCPT TO", r, err, errlen);
+        return not_taken(ss, "RCPT TO", r, 1, 0, err, errlen);
     ss->s->response_code = 0;
     r = mailsmtp_data(ss->s);
     if (r != MAILSMTP_NO_ERROR)
-        return refused(ss, "DATA", r, err, errlen);
+        return not_taken(ss, "DATA", r, 0, 0, err, errlen);
     ss->s->response_code = 0;
     r = mailsmtp_data_message(ss->s, msg, len);
-    if (r != MAILSMTP_NO_ERROR) {
-        /* After the final dot the transaction is over: no RSET needed. */
-        reply_line(ss->s, "end of DATA", r, err, errlen);
-        if (is_local_error(r)) {
-            ss->broken = 1;
-            return -1;
-        }
-        return 1;
-    }
-    return 0;
+    if (r != MAILSMTP_NO_ERROR)
+        return not_taken(ss, "end of DATA", r, 1, 1, err, errlen);
+    return SMTP_SEND_OK;
+}
+
+const char *smtp_last_reply(const struct smtp_session *ss)
+{
+    return ss->reply;
+}
+
+const char *smtp_broken(const struct smtp_session *ss)
+{
+    return ss->broken[0] ? ss->broken : NULL;
 }
 
 void smtp_close(struct smtp_session *ss)
 {
     if (!ss)
         return;
-    if (!ss->broken)
+    if (!ss->broken[0])
         mailsmtp_quit(ss->s);
     mailsmtp_free(ss->s);
     free(ss);
@@ -333,25 +445,30 @@ int smtp_deliver(const struct config *cfg, struct store *s, int64_t now,
             rc = digest_delivery_failed(s, dv, now, why, rep, err, errlen);
             continue;
         }
-        int sent = smtp_send(ss, cfg->digest.from_addr, sub->email, msg, len,
-                             why, sizeof why);
+        enum smtp_send_status sent =
+            smtp_send(ss, cfg->digest.from_addr, sub->email, msg, len, why,
+                      sizeof why);
         free(msg);
-        if (sent == 0) {
+        if (sent == SMTP_SEND_OK) {
             if (store_delivery_sent(s, dv->day, dv->subscriber, now) < 0) {
                 snprintf(err, errlen, "%s", store_error(s));
                 rc = -1;
-                break;
+            } else {
+                rep->written++;
             }
-            rep->written++;
-            continue;
+        } else if (sent == SMTP_SEND_REFUSED) {
+            rc = digest_delivery_refused(s, dv, now, cfg->smtp.host,
+                                         smtp_last_reply(ss), why, rep, err,
+                                         errlen);
+        } else {
+            rc = digest_delivery_failed(s, dv, now, why, rep, err, errlen);
         }
-        if (sent < 0) {
-            /* The session broke: the rest fail with the same error. */
-            snprintf(session_err, sizeof session_err, "%s", why);
+        if (smtp_broken(ss)) {
+            /* The rest fail with the same error. */
+            snprintf(session_err, sizeof session_err, "%s", smtp_broken(ss));
             smtp_close(ss);
             ss = NULL;
         }
-        rc = digest_delivery_failed(s, dv, now, why, rep, err, errlen);
     }
     smtp_close(ss);
     store_deliveries_free(todo, n);
