@@ -1,7 +1,9 @@
 """`bantin run` and `bantin send` over SMTP, against a real aiosmtpd server
 on 127.0.0.1 started by the test: one message per subscriber with its
-Message-ID, a refused recipient does not stop the others, a failed delivery
-is sent by a later `send`, and nothing is ever sent twice."""
+Message-ID, a refused recipient does not stop the others, a 5xx to RCPT TO
+or to the end of DATA refuses a delivery for good (exit 67, never tried
+again) while a 4xx or a broken session fails it (exit 75, sent by a later
+`send`), and nothing is ever sent twice."""
 
 import email
 import fcntl
@@ -33,18 +35,36 @@ def free_port():
 
 
 class Sink:
+    """refuse: address -> the reply to its RCPT TO; after_data: address ->
+    the reply to the end of its DATA; mail_reply: the reply to MAIL FROM.
+    rcpts counts the RCPT TO of each address (contacts, taken or not)."""
+
     def __init__(self):
         self.msgs = []
-        self.refuse = set()
+        self.refuse = {}
+        self.after_data = {}
+        self.mail_reply = None
+        self.rcpts = {}
+
+    async def handle_MAIL(self, server, session, envelope, address,
+                          mail_options):
+        if self.mail_reply:
+            return self.mail_reply
+        envelope.mail_from = address
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address,
                           rcpt_options):
+        self.rcpts[address] = self.rcpts.get(address, 0) + 1
         if address in self.refuse:
-            return "550 5.1.1 <%s>: mailbox unavailable" % address
+            return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        for rcpt in envelope.rcpt_tos:
+            if rcpt in self.after_data:
+                return self.after_data[rcpt]
         self.msgs.append((envelope.mail_from, list(envelope.rcpt_tos),
                           envelope.content))
         return "250 2.0.0 queued"
@@ -143,31 +163,143 @@ def test_run_sends_one_message_per_subscriber(bantin, tmp_path, http_server,
     assert len(sink.msgs) == 2
 
 
-def test_refused_recipient_does_not_stop_the_others(bantin, tmp_path,
-                                                    http_server, smtp_server):
+def refused_line(addr, reply):
+    return "bantin: subscriber %s: refused by 127.0.0.1: %s; not retried" % (
+        addr, reply)
+
+
+def test_refused_recipient_is_not_retried(bantin, tmp_path, http_server,
+                                          smtp_server):
     ctl, sink = smtp_server
     conf = write_conf(tmp_path / "bantin.conf",
                       http_server.url("").rstrip("/"), ctl.port)
-    sink.refuse.add(A)
+    sink.refuse[A] = "550 5.1.1 <%s>: no such user" % A
     r = run(bantin, conf, "run")
-    assert r.returncode == 75, r.stderr.decode()
     err = r.stderr.decode()
-    assert A in err and "550" in err
+    assert r.returncode == 67, err
+    assert err.splitlines() == [
+        refused_line(A, "550 5.1.1 <%s>: no such user" % A)]
+    # The other subscriber gets the mail.
     assert sorted(by_rcpt(sink)) == [B]
     dl = deliveries(tmp_path)
-    assert dl[B][0] == "sent"
+    assert dl[B][:2] == ("sent", 1)
     state, attempts, _, last_error = dl[A]
-    assert state == "failed" and attempts == 1
-    assert "550" in last_error and "mailbox unavailable" in last_error
-    # The server now accepts A: send delivers it, and B is not sent again.
+    assert (state, attempts) == ("refused", 1)
+    assert last_error == "SMTP RCPT TO: 550 5.1.1 <%s>: no such user" % A
+    assert sink.rcpts == {A: 1, B: 1}
+    # Even once the server would take it: not tried again, and quiet.
+    sink.refuse.clear()
+    for cmd in ("send", "run"):
+        r = run(bantin, conf, cmd)
+        assert r.returncode == 0, r.stderr.decode()
+        assert r.stderr == b""
+    assert sink.rcpts == {A: 1, B: 1}
+    assert len(sink.msgs) == 1
+    assert deliveries(tmp_path)[A][:2] == ("refused", 1)
+
+
+def test_temporary_refusal_is_retried(bantin, tmp_path, http_server,
+                                      smtp_server):
+    """450 fails A (retried); B refused with 550 in the same run: 75 wins
+    over 67, since something will still go out."""
+    ctl, sink = smtp_server
+    conf = write_conf(tmp_path / "bantin.conf",
+                      http_server.url("").rstrip("/"), ctl.port)
+    sink.refuse[A] = "450 4.2.1 <%s>: mailbox busy, try later" % A
+    sink.refuse[B] = "550 5.1.1 <%s>: no such user" % B
+    r = run(bantin, conf, "run")
+    err = r.stderr.decode()
+    assert r.returncode == 75, err
+    assert ("delivery %s to %s failed: SMTP RCPT TO: 450 4.2.1 <%s>: "
+            "mailbox busy, try later" % (today_vn(), A, A)) in err
+    assert refused_line(B, "550 5.1.1 <%s>: no such user" % B) in err
+    assert sink.msgs == []
+    dl = deliveries(tmp_path)
+    assert dl[A][:2] == ("failed", 1) and "450" in dl[A][3]
+    assert dl[B][:2] == ("refused", 1)
+    # The server now accepts both: send delivers A once, never B.
     sink.refuse.clear()
     r = run(bantin, conf, "send")
     assert r.returncode == 0, r.stderr.decode()
+    assert r.stderr == b""
     got = by_rcpt(sink)
-    assert len(got[A]) == 1 and len(got[B]) == 1
+    assert sorted(got) == [A] and len(got[A]) == 1
     dl = deliveries(tmp_path)
-    assert dl[A][0] == "sent" and dl[A][1] == 2
-    assert dl[B][0] == "sent" and dl[B][1] == 1
+    assert dl[A][0] == "sent" and dl[A][1] == 2 and dl[A][3] is None
+    assert dl[B][:2] == ("refused", 1)
+    assert sink.rcpts == {A: 2, B: 1}
+
+
+def test_refused_after_data(bantin, tmp_path, http_server, smtp_server):
+    ctl, sink = smtp_server
+    conf = write_conf(tmp_path / "bantin.conf",
+                      http_server.url("").rstrip("/"), ctl.port)
+    sink.after_data[A] = "554 5.7.1 message content rejected"
+    r = run(bantin, conf, "run")
+    err = r.stderr.decode()
+    assert r.returncode == 67, err
+    assert err.splitlines() == [
+        refused_line(A, "554 5.7.1 message content rejected")]
+    assert sorted(by_rcpt(sink)) == [B]
+    dl = deliveries(tmp_path)
+    assert dl[A][0] == "refused"
+    assert dl[A][3] == "SMTP end of DATA: 554 5.7.1 message content rejected"
+    assert dl[B][0] == "sent"
+    sink.after_data.clear()
+    r = run(bantin, conf, "send")
+    assert r.returncode == 0 and r.stderr == b""
+    assert sink.rcpts == {A: 1, B: 1}
+
+
+def test_refused_sender_is_not_a_refused_subscriber(bantin, tmp_path,
+                                                    http_server, smtp_server):
+    """A 5xx to MAIL FROM names the sender, the same for every delivery
+    (the admin's config): each fails and is retried, none is refused."""
+    ctl, sink = smtp_server
+    conf = write_conf(tmp_path / "bantin.conf",
+                      http_server.url("").rstrip("/"), ctl.port)
+    sink.mail_reply = "553 5.7.1 <bantin@example.vn>: sender not owned by user"
+    r = run(bantin, conf, "run")
+    assert r.returncode == 75, r.stderr.decode()
+    assert b"not retried" not in r.stderr
+    dl = deliveries(tmp_path)
+    assert [dl[a][0] for a in (A, B)] == ["failed", "failed"]
+    assert all("SMTP MAIL FROM: 553" in dl[a][3] for a in (A, B))
+    sink.mail_reply = None
+    r = run(bantin, conf, "send")
+    assert r.returncode == 0, r.stderr.decode()
+    assert sorted(by_rcpt(sink)) == [A, B]
+
+
+def test_server_reply_is_stored_clean_and_bounded(bantin, tmp_path,
+                                                  http_server, smtp_server):
+    """The reply is network text: controls (a terminal escape, a bell, DEL)
+    removed, a multi-line reply on one line, 10 KB cut to ~512 bytes."""
+    ctl, sink = smtp_server
+    conf = write_conf(tmp_path / "bantin.conf",
+                      http_server.url("").rstrip("/"), ctl.port)
+    sink.refuse[A] = ("550-5.1.1 first \x1b[2J\x1b[31mline\x07\r\n"
+                      "550 5.1.1 second\x7f line\x1b]0;owned\x07")
+    sink.refuse[B] = "550 5.1.1 " + "x" * 10240
+    r = run(bantin, conf, "run")
+    err = r.stderr.decode()
+    assert r.returncode == 67, err
+    dl = deliveries(tmp_path)
+    assert dl[A][0] == "refused" and dl[B][0] == "refused"
+    assert dl[A][3] == ("SMTP RCPT TO: 550 5.1.1 first [2J[31mline "
+                        "5.1.1 second line]0;owned")
+    assert dl[B][3].startswith("SMTP RCPT TO: 550 5.1.1 xxxx")
+    assert dl[B][3].endswith("x…")
+    assert len(dl[B][3].encode()) <= len("SMTP RCPT TO: ") + 512
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert lines[0] == refused_line(
+        A, "550 5.1.1 first [2J[31mline 5.1.1 second line]0;owned")
+    assert lines[1].startswith("bantin: subscriber %s: refused by "
+                               "127.0.0.1: 550 5.1.1 xxx" % B)
+    assert len(lines[1]) < 700
+    for text in [dl[A][3], dl[B][3], err.replace("\n", "")]:
+        assert not any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 for c in text)
 
 
 def test_server_down_fails_all_then_send_delivers(bantin, tmp_path,
