@@ -4,7 +4,7 @@
  * subscriber gets (`bantin digest --format eml` and `bantin run` both use
  * it). digest_run_freeze and digest_run_deliver are the two halves of the
  * morning job after the fetch: freeze today's digest once, then write
- * every delivery not yet sent into the outbox (DESIGN.md "Invariants a run
+ * every delivery still to do into the outbox (DESIGN.md "Invariants a run
  * keeps"). */
 #ifndef BANTIN_DELIVER_H
 #define BANTIN_DELIVER_H
@@ -56,11 +56,12 @@ struct digest_run_report {
 int digest_run_freeze(const struct config *cfg, struct store *s, int64_t now,
                       struct digest_run_report *rep, char *err, size_t errlen);
 
-/* Write every delivery not yet sent, of any day, to cfg->outbox_dir as
- * "<day>_<subscriber>.eml" (outbox_write) from the frozen digest of its
- * day filtered for the subscriber, then mark it sent; a write that fails
- * marks it failed (attempts + 1, last_error) and the others go on. A
- * delivery whose subscriber left the config is skipped (a line in rep).
+/* Write every delivery still to do (pending or failed), of any day, to
+ * cfg->outbox_dir as "<day>_<subscriber>.eml" (outbox_write) from the
+ * frozen digest of its day filtered for the subscriber, then mark it
+ * sent; a write that fails marks it failed (attempts + 1, last_error) and
+ * the others go on. A delivery whose subscriber left the config is
+ * skipped (a line in rep).
  * Returns 0 (see rep->failed), or -1 with err set when the store failed. */
 int digest_run_deliver(const struct config *cfg, struct store *s, int64_t now,
                        struct digest_run_report *rep, char *err,

@@ -272,7 +272,7 @@ int smtp_open(const struct config_smtp *c, struct smtp_session **out,
     else
         r = mailsmtp_socket_connect(s, c->host, (uint16_t)c->port);
     if (r != MAILSMTP_NO_ERROR) {
-        char why[300];
+        char why[SMTP_REPLY_MAX + 64];     /* the whole reply_line */
         reply_line(s, "connect", r, why, sizeof why, NULL, 0);
         snprintf(err, errlen, "%s (%s port %d)", why, c->host, c->port);
         mailsmtp_free(s);
