@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Parse throughput of `bantin parse` against sfeed and `xmllint --stream` on one corpus.
+"""Parse throughput of `bantin parse` against sfeed and `xmllint --stream` on one corpus,
+and the floor the libraries bantin must use put under it.
 
 Usage: bench_parse.py [--rounds N] [--corpus DIR] [--bantin PATH] [--files N]
 
@@ -9,6 +10,13 @@ best round counts (rounds: --rounds, else $BENCH_ROUNDS, else 3).  Before the
 timed rounds, one checked round: bantin must exit 0 on every file (else this
 exits 1 and times nothing), and the items bantin prints, the lines sfeed
 prints and the counts in the corpus MANIFEST must agree.  MB = 10^6 bytes.
+
+The floor: bench/floor.c, compiled here (cc -O2, pkg-config libxml-2.0 jansson
+expat; `make` never builds it), times in one process, on the same files in
+memory, what libxml2's SAX parse with no-op callbacks, expat's, and jansson's
+dump of bantin's output (kept from the checked round) cost.  The lines after the
+table say whether libxml2 + jansson + bantin's start-up alone already take
+longer than sfeed's whole run, i.e. whether the goal can be met with them.
 Standard library only.
 """
 
@@ -18,6 +26,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -26,6 +35,9 @@ sys.path.insert(0, HERE)
 import gen_corpus  # noqa: E402  (MANIFEST reader)
 
 GOAL = "goal: bantin >= sfeed throughput while doing full normalization"
+FLOOR_SRC = os.path.join(HERE, "floor.c")
+FLOOR_BIN = os.path.join(ROOT, "build", "bench", "floor")
+FLOOR_PKGS = ["libxml-2.0", "jansson", "expat"]
 
 
 def die(msg):
@@ -79,8 +91,54 @@ def looks_sanitized(path):
         return b"__asan_init" in f.read()
 
 
-def checked_round(files, bantin, have):
-    """Run every tool once with output captured; return per-tool item counts and failures."""
+def build_floor():
+    """Compile bench/floor.c into build/bench/floor, every run (a second), so that it
+    is never older than its source or the libraries; dies with the compiler's message."""
+    try:
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs"] + FLOOR_PKGS,
+                               capture_output=True, text=True)
+    except OSError as e:
+        die("cannot run pkg-config for bench/floor.c: %s" % e)
+    if flags.returncode != 0:
+        die("bench/floor.c needs %s (pkg-config: %s); `make deps` installs them" % (
+            " ".join(FLOOR_PKGS), flags.stderr.strip()))
+    os.makedirs(os.path.dirname(FLOOR_BIN), exist_ok=True)
+    cmd = ([os.environ.get("CC", "cc"), "-O2", "-std=c11", "-Wall", "-Wextra", "-Werror", "-Wshadow",
+            "-Wvla", "-Wformat=2", "-D_GNU_SOURCE", "-o", FLOOR_BIN, FLOOR_SRC] + flags.stdout.split())
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        die("cannot build bench/floor.c:\n%s" % (r.stderr.strip() or r.stdout.strip()))
+
+
+def run_floor(files, json_dir, rounds):
+    """Run build/bench/floor on every (XML, bantin's JSON) pair; its "key value" lines
+    as a dict (seconds as floats, the rest as text)."""
+    argv = [FLOOR_BIN, str(rounds)]
+    for name, _ in files:
+        argv += [name, json_path(json_dir, name)]
+    r = subprocess.run(argv, capture_output=True, text=True)
+    if r.returncode != 0:
+        die("bench/floor.c failed (exit %d): %s" % (r.returncode, r.stderr.strip()[:500]))
+    out = {}
+    for line in r.stdout.splitlines():
+        key, _, value = line.partition(" ")
+        try:
+            out[key] = float(value)
+        except ValueError:
+            out[key] = value      # the versions
+    for key in ("libxml2_sax", "expat", "jansson_dump", "jansson_build_dump", "items"):
+        if key not in out:
+            die("bench/floor.c printed no %s" % key)
+    return out
+
+
+def json_path(json_dir, name):
+    return os.path.join(json_dir, os.path.basename(name) + ".json")
+
+
+def checked_round(files, bantin, have, json_dir):
+    """Run every tool once with output captured; return per-tool item counts and failures.
+    bantin's output for each file is kept in json_dir, for the floor's jansson dump."""
     counts = {"bantin": 0, "sfeed": 0, "manifest": 0}
     failures = []
     mismatches = []
@@ -101,6 +159,8 @@ def checked_round(files, bantin, have):
             failures.append("%s: output is not the JSON of DESIGN.md: %s" % (name, e))
             continue
         counts["bantin"] += n_bantin
+        with open(json_path(json_dir, name), "wb") as fh:
+            fh.write(r.stdout)
         n_sfeed = None
         if have["sfeed"]:
             r = run_one(["sfeed"], name, True, True)
@@ -151,6 +211,16 @@ def main(argv):
     for t in ("sfeed", "xmllint"):
         if not have[t]:
             print("bench_parse: %s not found, skipped (make deps installs it)" % t, file=sys.stderr)
+    build_floor()
+    json_dir = tempfile.TemporaryDirectory(prefix="bench_parse.")
+    try:
+        return measure(opts, corpus, bantin, files, total_bytes, have, json_dir.name)
+    finally:
+        json_dir.cleanup()
+
+
+def measure(opts, corpus, bantin, files, total_bytes, have, json_dir):
+    """The checked round, the timed rounds, the floor, and the report; the exit status."""
 
     # Page cache warm, so that the first tool timed pays no disk reads.
     for f, _ in files:
@@ -160,7 +230,7 @@ def main(argv):
 
     print("parse: %d files, %.1f MB (%s), %d round(s), best round counts" % (
         len(files), total_bytes / 1e6, os.path.relpath(corpus, ROOT), opts["rounds"]))
-    counts, failures, mismatches, stderr_lines = checked_round(files, bantin, have)
+    counts, failures, mismatches, stderr_lines = checked_round(files, bantin, have, json_dir)
     if failures:
         print("FAIL: bantin parse failed on %d of %d corpus files:" % (len(failures), len(files)))
         for line in failures[:20]:
@@ -182,6 +252,14 @@ def main(argv):
             wall, _ = timed_pass(name, lambda f, argv=noop: argv, False, files)
             if name not in startup or wall < startup[name]:
                 startup[name] = wall
+    floor = run_floor(files, json_dir, opts["rounds"])
+    if int(floor["items"]) != counts["bantin"]:
+        mismatches.append("floor: %d items in bantin's output, %d dumped" % (
+            counts["bantin"], int(floor["items"])))
+    for key, what in (("libxml2_not_well_formed", "libxml2 found %d file(s) not well-formed"),
+                      ("expat_errors", "expat failed on %d file(s)")):
+        if floor.get(key, 0):
+            mismatches.append("floor: " + what % int(floor[key]))
 
     mb = total_bytes / 1e6
     items = {"bantin": counts["bantin"], "sfeed": counts["sfeed"] if have["sfeed"] else None}
@@ -204,9 +282,10 @@ def main(argv):
             print("bantin/%-7s %.2fx (wall)  %.2fx (cpu)" % (
                 peer, rate["bantin"] / rate[peer], best[peer][1] / best["bantin"][1]
                 if best["bantin"][1] > 0 else float("inf")))
+    print_floor(floor, mb, opts["rounds"], best, startup)
     if mismatches:
         print()
-        print("WARNING: item counts disagree on %d file(s):" % len(mismatches))
+        print("WARNING: %d check(s) failed (item counts, well-formedness):" % len(mismatches))
         for line in mismatches[:10]:
             print("  " + line)
     print()
@@ -216,7 +295,63 @@ def main(argv):
             GOAL, "met" if met else "NOT met", rate["bantin"], rate["sfeed"]))
     else:
         print("%s: not measured (sfeed missing)" % GOAL)
+    print_verdict(floor, best, startup)
     return 1 if mismatches else 0
+
+
+def floor_libs(floor):
+    """The least libxml2 and jansson take over the corpus in one process: the SAX parse
+    with no-op callbacks and the plain dump of bantin's output (not even building the
+    objects)."""
+    return floor["libxml2_sax"] + floor["jansson_dump"]
+
+
+def print_floor(floor, mb, rounds, best, startup):
+    """The floor's lines, under the table."""
+    print()
+    print("floor, in one process, files in memory, best of %d (libxml2 %s, expat %s, jansson %s):" % (
+        rounds, floor.get("version_libxml2", "?"), floor.get("version_expat", "?"),
+        floor.get("version_jansson", "?")))
+    print("  libxml2 SAX no-op %.3f s (%.0f MB/s), expat no-op %.3f s (%.0f MB/s), "
+          "jansson dump of bantin's output %.3f s (%.3f s building the objects too, as feed_json.c)" % (
+              floor["libxml2_sax"], mb / floor["libxml2_sax"], floor["expat"], mb / floor["expat"],
+              floor["jansson_dump"], floor["jansson_build_dump"]))
+    libs = floor_libs(floor)
+    total = libs + startup["bantin"]
+    if "sfeed" in best:
+        sfeed = best["sfeed"][0]
+        print("sfeed whole run (wall) %.3f s: libxml2 + jansson alone %.3f + %.3f = %.3f s = %.2fx sfeed; "
+              "+ bantin startup %.3f = %.3f s = %.2fx sfeed" % (
+                  sfeed, floor["libxml2_sax"], floor["jansson_dump"], libs, libs / sfeed,
+                  startup["bantin"], total, total / sfeed))
+    wall = best["bantin"][0]
+    print("bantin whole run (wall) %.3f s: %.3f s of it this floor with its startup (%.0f%%), %.3f s the "
+          "rest (bantin's own work, its JSON objects included)" % (
+              wall, total, 100 * total / wall, wall - total))
+
+
+def print_verdict(floor, best, startup):
+    """Whether the goal can be met at all with libxml2 and jansson, computed: is
+    libxml2 + jansson + bantin's process start below sfeed's whole run?"""
+    if "sfeed" not in best:
+        print("verdict: not computed (sfeed missing)")
+        return
+    sfeed = best["sfeed"][0]
+    libs = floor_libs(floor)
+    total = libs + startup["bantin"]
+    if libs >= sfeed:
+        print("verdict: the goal is NOT reachable with libxml2 + jansson: parsing with no-op callbacks "
+              "and dumping the output, nothing normalized, take %.2fx sfeed's whole run even with no "
+              "process start (%.3f s >= %.3f s), %.2fx with bantin's (%.3f s)" % (
+                  libs / sfeed, libs, sfeed, total / sfeed, total))
+    elif total >= sfeed:
+        print("verdict: the goal is NOT reachable as bantin starts now: libxml2 + jansson alone take "
+              "%.2fx sfeed's whole run (%.3f s < %.3f s), but with bantin's startup (%.3f s) %.2fx "
+              "(%.3f s)" % (libs / sfeed, libs, sfeed, startup["bantin"], total / sfeed, total))
+    else:
+        print("verdict: the goal is reachable in principle with libxml2 + jansson: with bantin's startup "
+              "they take %.2fx sfeed's whole run, leaving %.3f s for all of bantin's own work "
+              "(%.3f s < %.3f s)" % (total / sfeed, sfeed - total, total, sfeed))
 
 
 if __name__ == "__main__":
