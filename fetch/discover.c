@@ -157,6 +157,7 @@ struct taken {
     int http_status;
     int curl_code;
     int too_big;
+    int refused;
     char error[256];
     struct buf body;
     char *final_url;
@@ -174,6 +175,7 @@ static void on_done(const struct fetch_request *req, struct fetch_result *res,
     t->http_status = res->http_status;
     t->curl_code = res->curl_code;
     t->too_big = res->too_big;
+    t->refused = res->refused;
     snprintf(t->error, sizeof t->error, "%s", res->error);
     buf_release(&t->body);
     t->body = res->body;
@@ -189,7 +191,7 @@ static void on_done(const struct fetch_request *req, struct fetch_result *res,
 /* Whether a failed fetch may work later. */
 static int temporary(const struct taken *t)
 {
-    if (!t->done || t->too_big)
+    if (!t->done || t->too_big || t->refused)
         return !t->done;
     if (t->curl_code == CURLE_UNSUPPORTED_PROTOCOL ||
         t->curl_code == CURLE_TOO_MANY_REDIRECTS ||
@@ -222,11 +224,16 @@ enum fetch_discover_status fetch_discover(const char *url,
         fetch_options_default(&def);
         opt = &def;
     }
-    struct fetch_request req = {url, NULL, NULL, NULL};
+    /* The URL given is the admin's: its host may be non-public. The feed
+     * links found are only listed, never fetched here. */
+    char *host = fetch_url_host(url);
+    struct fetch_request req = {.url = url, .trusted_host = host};
     struct taken t;
     memset(&t, 0, sizeof t);
     buf_init(&t.body, 0);
-    if (fetch_run(&req, 1, opt, on_done, &t, err, errlen) != 0)
+    int rc = fetch_run(&req, 1, opt, on_done, &t, err, errlen);
+    free(host);
+    if (rc != 0)
         return FETCH_DISCOVER_ERROR;
 
     enum fetch_discover_status st = FETCH_DISCOVER_OK;

@@ -29,7 +29,8 @@ struct fetch_discovery {
     int temporary;      /* FETCH_DISCOVER_FAILED: trying later may work
                            (network, time-out, 5xx, 408, 429); 0 for a
                            lasting refusal (another 4xx, a body past the
-                           size cap, a redirect loop or to another scheme) */
+                           size cap, a redirect loop or to another scheme,
+                           a redirect the guard of fetch.h refused) */
 };
 
 enum fetch_discover_status {

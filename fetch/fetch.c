@@ -5,7 +5,12 @@
  * max_host_connections per host and max_total in all. A request that waits
  * waits in our queue, because a handle queued inside curl counts its wait
  * against CURLOPT_TIMEOUT (LIBS.md 2) and the tail of a big host would time
- * out before it ever connected. */
+ * out before it ever connected.
+ *
+ * The guard of fetch.h (where a transfer may connect) sits in two curl
+ * callbacks: open_socket sees each address after DNS and before connect,
+ * check_request sees the connection's address before each request, which
+ * is the only look at a connection curl reuses. */
 #include "fetch/fetch.h"
 
 #include <curl/curl.h>
@@ -14,9 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "config/config.h"
+#include "fetch/addr.h"
 #include "util/limits.h"
 #include "util/util.h"
 
@@ -53,6 +60,10 @@ struct job {
     size_t resp_bytes;         /* decoded body bytes of that response */
     char *retry_after;         /* raw value, last response */
     char errbuf[CURL_ERROR_SIZE];
+    char *trusted;             /* the request's trusted host, normalized
+                                  (host_normal), or NULL */
+    int refused;               /* the guard refused an address ... */
+    char refusal[256];         /* ... and this says which, for res.error */
 };
 
 struct run {
@@ -315,6 +326,106 @@ static size_t on_header(char *p, size_t size, size_t nitems, void *ud)
     return n;
 }
 
+/* ---- the guard ---------------------------------------------------------- */
+
+/* h lower-cased, without the brackets of an IPv6 literal; malloc'd. */
+static char *host_normal(const char *h)
+{
+    size_t n = strlen(h);
+    if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+        h++;
+        n -= 2;
+    }
+    char *out = xstrndup(h, n);
+    for (char *p = out; *p; p++)
+        *p = (char)TO_LOWER((unsigned char)*p);
+    return out;
+}
+
+char *fetch_url_host(const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL, *out = NULL;
+    if (!u)
+        die(70, "out of memory");
+    /* Lenient on the rest of the URL, as curl is on a redirect's Location:
+     * only the host matters here. */
+    if (url &&
+        curl_url_set(u, CURLUPART_URL, url,
+                     CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host[0])
+        out = host_normal(host);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return out;
+}
+
+/* Whether the transfer may go on to the address ip (numeric text) that
+ * is_public judged: yes for a public one, and for any when the host it is
+ * for is the request's trusted host. That host is the one of the URL curl
+ * is on now: during a redirect, CURLINFO_EFFECTIVE_URL is already the new
+ * URL when the socket opens. A refusal is kept (the first) for the error. */
+static int guard_allows(struct job *j, int is_public, const char *ip)
+{
+    if (is_public)
+        return 1;
+    char *url = NULL;
+    curl_easy_getinfo(j->easy, CURLINFO_EFFECTIVE_URL, &url);
+    char *host = fetch_url_host(url);
+    int ok = host && j->trusted && strcmp(host, j->trusted) == 0;
+    if (!ok && !j->refused) {
+        j->refused = 1;
+        if (host && strcmp(host, ip) == 0)
+            snprintf(j->refusal, sizeof j->refusal,
+                     "refused: %s is a non-public address (only the "
+                     "configured host may)", ip);
+        else
+            snprintf(j->refusal, sizeof j->refusal,
+                     "refused: %s resolves to %s, a non-public address "
+                     "(only the configured host may)", host ? host : "?", ip);
+    }
+    free(host);
+    return ok;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION: every socket curl opens, after DNS and
+ * before connect(). CURL_SOCKET_BAD makes curl try the host's next
+ * address, if any, and fail the transfer with CURLE_COULDNT_CONNECT. */
+static curl_socket_t open_socket(void *ud, curlsocktype purpose,
+                                 struct curl_sockaddr *a)
+{
+    struct job *j = ud;
+    (void)purpose;
+    /* a->addr is curl's storage of a->addrlen bytes, not 16 */
+    const struct sockaddr *sa = (const struct sockaddr *)(void *)&a->addr;
+    size_t len = a->addrlen;
+    char ip[64];
+    fetch_addr_format(sa, len, ip, sizeof ip);
+    if (!guard_allows(j, fetch_addr_public_sockaddr(sa, len), ip))
+        return CURL_SOCKET_BAD;
+    int type = a->socktype;
+#ifdef SOCK_CLOEXEC
+    type |= SOCK_CLOEXEC;
+#endif
+    return socket(a->family, type, a->protocol);
+}
+
+/* CURLOPT_PREREQFUNCTION: before each request, on a new or reused
+ * connection. Curl reuses a connection for the same host name whatever
+ * request opened it, so a request that does not trust that host must not
+ * ride a connection to a non-public address opened for one that did. */
+static int check_request(void *ud, char *primary_ip, char *local_ip,
+                         int primary_port, int local_port)
+{
+    struct job *j = ud;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    return guard_allows(j, fetch_addr_public_text(primary_ip), primary_ip)
+               ? CURL_PREREQFUNC_OK
+               : CURL_PREREQFUNC_ABORT;
+}
+
 /* ---- results ------------------------------------------------------------ */
 
 static void result_init(struct fetch_result *r, size_t max_body)
@@ -491,7 +602,13 @@ static void collect(struct job *j, CURLcode rc)
         r->retry_after_s = fetch_parse_retry_after(j->retry_after,
                                                    (int64_t)time(NULL));
 
-    if (rc != CURLE_OK) {
+    if (rc != CURLE_OK && j->refused &&
+        (rc == CURLE_COULDNT_CONNECT || rc == CURLE_ABORTED_BY_CALLBACK)) {
+        /* no other address of the host could stand in for the refused one */
+        r->outcome = FETCH_FAILED;
+        r->refused = 1;
+        set_error(r, "%s", j->refusal);
+    } else if (rc != CURLE_OK) {
         r->outcome = FETCH_FAILED;
         describe_curl_error(j, rc);
     } else if (code >= 200 && code < 300) {
@@ -528,6 +645,7 @@ static void job_free(struct job *j)
         curl_easy_cleanup(j->easy);
     curl_slist_free_all(j->headers);
     free(j->retry_after);
+    free(j->trusted);
     fetch_result_release(&j->res);
     free(j);
 }
@@ -601,6 +719,13 @@ static int setup_easy(struct job *j)
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_HEADERDATA, j);
     SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    SET(CURLOPT_OPENSOCKETDATA, j);
+    SET(CURLOPT_PREREQFUNCTION, check_request);
+    SET(CURLOPT_PREREQDATA, j);
+    /* "" ignores http_proxy and its kin: through a proxy the guard would
+     * see the proxy's address, and the proxy would reach any target. */
+    SET(CURLOPT_PROXY, "");
     /* HTTP/2 over TLS where the server offers it (ALPN); a libcurl without
      * it still fetches over 1.1. PIPEWAIT makes a transfer wait for a
      * connection that may multiplex it; only TLS can tell that early (ALPN):
@@ -620,6 +745,8 @@ static void start(struct run *run, struct host *h, size_t idx)
     j->run = run;
     j->idx = idx;
     j->host = h;
+    if (run->reqs[idx].trusted_host && run->reqs[idx].trusted_host[0])
+        j->trusted = host_normal(run->reqs[idx].trusted_host);
     result_init(&j->res, run->opt->max_body);
     if (setup_easy(j) != 0 || curl_multi_add_handle(run->multi, j->easy) != CURLM_OK) {
         j->res.outcome = FETCH_FAILED;

@@ -8,7 +8,35 @@
  *
  * Everything that comes back is untrusted and bounded: body size (counted on
  * the decoded bytes), time (connect, total, low-speed), redirects (count and
- * scheme: http/https only), header values. TLS verification is always on. */
+ * scheme: http/https only), header values. TLS verification is always on.
+ *
+ * Where a transfer may connect (the guard against server-side request
+ * forgery: a feed is untrusted text, a redirect a remote server's word):
+ *  - Some addresses are non-public: loopback, unspecified, RFC 1918,
+ *    CGNAT, link-local, unique local, multicast and reserved, 192.0.0/24,
+ *    198.18/15, and the IPv4-mapped and IPv4-compatible IPv6 forms of
+ *    these (fetch/addr.h lists the ranges). Numeric spellings of a host
+ *    ("0x7f.1") count by the address they resolve to.
+ *  - A transfer may connect to a non-public address only for the trusted
+ *    host of its request (fetch_request.trusted_host): the host the admin
+ *    wrote, that is the feed URL in the config, or the URL given on the
+ *    command line to `discover` or `test-feed --url`. So a configured
+ *    intranet feed works.
+ *  - Never trusted: a redirect to a different host, an article link taken
+ *    from a feed, a link discovered on a page. Each of these, resolving to
+ *    a non-public address, is refused before any connection is made. An
+ *    article link on the host of its feed is trusted like the feed (its
+ *    request carries the feed's host as trusted_host).
+ *  - Hosts compare without ASCII case and without IPv6 brackets, as curl's
+ *    URL parser gives them; the port does not count.
+ *  - A refusal fails that transfer only (FETCH_FAILED, refused = 1), with
+ *    an error such as "refused: evil.example resolves to 127.0.0.1, a
+ *    non-public address (only the configured host may)".
+ * The address is checked as curl opens each socket (after DNS, before
+ * connect) and again before each request, which catches a transfer that
+ * would reuse a connection opened for a request that trusted its host.
+ * Proxies from the environment (http_proxy, ...) are ignored: through a
+ * proxy, bantin would see the proxy's address, never the target's. */
 #ifndef BANTIN_FETCH_H
 #define BANTIN_FETCH_H
 
@@ -26,6 +54,9 @@ struct fetch_request {
     const char *etag;           /* sent back verbatim in If-None-Match, or NULL */
     const char *last_modified;  /* sent back verbatim in If-Modified-Since, or NULL */
     void *user;                 /* the caller's, untouched */
+    const char *trusted_host;   /* the host that may be non-public (see
+                                 * above; fetch_url_host of the admin's
+                                 * URL), or NULL: none may */
 };
 
 enum fetch_outcome {
@@ -55,6 +86,8 @@ struct fetch_result {
     int redirect_count;      /* redirects followed */
     double seconds;          /* wall time of the transfer */
     uint64_t wire_bytes;     /* body bytes on the wire (compressed) */
+    int refused;             /* FAILED because the guard refused a
+                              * non-public address; error says which */
 };
 
 struct fetch_options {
@@ -101,6 +134,12 @@ int fetch_run(const struct fetch_request *reqs, size_t n,
 /* Process-wide setup of libcurl; call once before any thread starts.
  * fetch_run calls it if nobody did. Returns 0 or -1. */
 int fetch_global_init(void);
+
+/* The host of url as the guard compares it: lower case, an IPv6 literal
+ * without its brackets ("::1"), as curl's URL parser reads it (so
+ * "http://0x7f.1/" gives "127.0.0.1"). Malloc'd (caller frees), or NULL
+ * when url is NULL or has no host. */
+char *fetch_url_host(const char *url);
 
 /* Helpers, exported for the tests. */
 

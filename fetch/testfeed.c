@@ -41,6 +41,8 @@ struct art {
 struct run {
     const struct testfeed_options *o;
     const char *who;       /* "feed nghean" or "--url" */
+    char *host;            /* of o->url, the URL the admin gave: the one
+                              host that may be non-public (fetch.h) */
     FILE *out;
     /* totals over every page */
     size_t items, linked, articles_ok, articles_failed, articles_fallback;
@@ -211,6 +213,7 @@ static enum testfeed_status fetch_articles(struct run *r, const struct feed *f,
             continue;
         reqs[n].url = f->items[i].link;
         reqs[n].user = &arts[i];
+        reqs[n].trusted_host = r->host;
         n++;
     }
     struct art_ctx c = {r};
@@ -544,6 +547,7 @@ enum testfeed_status fetch_test_feed(const struct testfeed_options *o,
     st = check_rules(&r, err, errlen);
     if (st != TESTFEED_OK)
         return st;
+    r.host = fetch_url_host(o->url);
 
     if (o->nfiles > 0) {
         for (size_t i = 0; i < o->nfiles && st == TESTFEED_OK; i++) {
@@ -557,7 +561,7 @@ enum testfeed_status fetch_test_feed(const struct testfeed_options *o,
             free(body);
         }
     } else if (o->url) {
-        struct fetch_request req = {o->url, NULL, NULL, NULL};
+        struct fetch_request req = {.url = o->url, .trusted_host = r.host};
         struct got g;
         char ferr[256];
         memset(&g, 0, sizeof g);
@@ -565,12 +569,14 @@ enum testfeed_status fetch_test_feed(const struct testfeed_options *o,
         if (fetch_run(&req, 1, &o->fetch, take, &g, ferr, sizeof ferr) != 0) {
             snprintf(err, errlen, "%s: %s", who, ferr);
             got_free(&g);
+            free(r.host);
             return TESTFEED_ERROR;
         }
         if (g.res.outcome != FETCH_OK) {
             snprintf(err, errlen, "%s: %s: %s", who, o->url,
                      g.res.outcome == FETCH_NOT_MODIFIED ? "HTTP 304" : g.res.error);
             got_free(&g);
+            free(r.host);
             return TESTFEED_NETWORK;
         }
         const char *page_url = g.res.final_url ? g.res.final_url : o->url;
@@ -580,6 +586,8 @@ enum testfeed_status fetch_test_feed(const struct testfeed_options *o,
     }
     for (size_t i = 0; i < o->narticle_files && st == TESTFEED_OK; i++)
         st = do_article_file(&r, o->article_files[i], err, errlen);
+    free(r.host);
+    r.host = NULL;
     if (st != TESTFEED_OK)
         return st;
 

@@ -22,6 +22,10 @@ struct job {
     size_t order;               /* index in the config */
     long items_max;             /* [bantin] items_max: items kept per document */
     struct store_feed row;
+    char *host;                 /* of its configured URL: the one host its
+                                   requests may find at a non-public
+                                   address (fetch.h), for its article
+                                   pages too */
     /* its article pages */
     size_t art_queued, art_ok, art_failed, art_fallback;
     char *art_error;            /* the first failure: "URL: HTTP 404" */
@@ -276,6 +280,8 @@ static int fetch_articles(struct ctx *c, struct job *jobs, size_t njobs,
         for (size_t i = 0; i < c->narts; i++) {
             reqs[i].url = c->arts[i].url;
             reqs[i].user = &c->arts[i];
+            /* a link on the feed's own host is trusted like the feed */
+            reqs[i].trusted_host = c->arts[i].job->host;
         }
         rc = fetch_run(reqs, c->narts, o, on_article, c, err, errlen);
         free(reqs);
@@ -499,6 +505,10 @@ enum fetch_update_status fetch_update(const struct config *cfg,
 
     struct fetch_request *reqs = xcalloc(n ? (size_t)n : 1, sizeof *reqs);
     for (long i = 0; i < n; i++) {
+        /* The config's URL, not the stored one a permanent redirect may
+         * have set: trust goes to the host the admin wrote. */
+        jobs[i].host = fetch_url_host(jobs[i].cf->url);
+        reqs[i].trusted_host = jobs[i].host;
         reqs[i].url = store_feed_url(&jobs[i].row);
         reqs[i].etag = jobs[i].row.etag;
         reqs[i].last_modified = jobs[i].row.last_modified;
@@ -526,8 +536,10 @@ enum fetch_update_status fetch_update(const struct config *cfg,
         qsort(rep->failures, rep->nfailures, sizeof *rep->failures,
               failure_cmp);
 
-    for (long i = 0; i < n; i++)
+    for (long i = 0; i < n; i++) {
         store_feed_release(&jobs[i].row);
+        free(jobs[i].host);
+    }
     free(reqs);
     free(jobs);
     store_close(s);

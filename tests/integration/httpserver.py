@@ -17,6 +17,7 @@ Paths (every one also counted in /stats):
   /mixed/a              301 -> /mixed/b 302 -> /feed/mixed
   /tofile               302 -> file:///etc/passwd
   /loop/a               302 -> /loop/b 302 -> /loop/a ...
+  /redirect?to=URL      302 -> URL (any host: the SSRF guard's tests)
   /status/CODE          that status with a small HTML body
   /429                  429 with Retry-After: 120
   /503                  503 with Retry-After as an HTTP-date one hour ahead
@@ -367,6 +368,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.redirect(302, "/feed/mixed")
         if path == "/tofile":
             return self.redirect(302, "file:///etc/passwd")
+        if path == "/redirect":
+            return self.redirect(302, q.get("to", ["/"])[0])
         if path == "/loop/a":
             return self.redirect(302, "/loop/b")
         if path == "/loop/b":
@@ -486,8 +489,12 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 256
 
-    def __init__(self, port=0, tls=None):
-        super().__init__(("127.0.0.1", port), Handler)
+    def __init__(self, port=0, tls=None, host="127.0.0.1"):
+        # host: another loopback address ("127.0.0.2", "::1") for a server
+        # that only a guarded-against URL reaches
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), Handler)
         self.stats = Stats()
         self.switches = {}
         self.scheme = "http"
@@ -508,10 +515,10 @@ class Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-def start_in_thread(port=0, tls=None):
+def start_in_thread(port=0, tls=None, host="127.0.0.1"):
     """Start a server in a daemon thread; returns it (call .shutdown()).
-    tls: (certfile, keyfile) to serve HTTPS."""
-    srv = Server(port, tls)
+    tls: (certfile, keyfile) to serve HTTPS; host: the address to listen on."""
+    srv = Server(port, tls, host)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return srv
 

@@ -1,5 +1,9 @@
 /* test_fetch.c - the fetch engine against tests/integration/httpserver.py.
  *
+ * The server is on 127.0.0.1, a non-public address: each request trusts
+ * its own URL's host, as a configured feed does, except in the tests of
+ * the SSRF guard (test_ssrf.c has its address classifier).
+ *
  * The group setup starts the hostile server (python3, 127.0.0.1, a free
  * port) and the teardown stops it. Run from the repository root (make check
  * does), or set BANTIN_HTTPSERVER to the script's path. */
@@ -164,21 +168,35 @@ static void result_destroy(struct fetch_result *r)
     free(r->permanent_url);
 }
 
-/* Fetch the n URLs; each is called back exactly once. */
-static struct got run_urls(char **urls, size_t n, const struct fetch_options *o)
+/* Fetch the n URLs, each trusting its own host (trusted NULL) or the
+ * host trusted[i]; each is called back exactly once. */
+static struct got run_urls_trusting(char **urls, char **trusted, size_t n,
+                                    const struct fetch_options *o)
 {
     struct got g = {xcalloc(n, sizeof *g.res), xcalloc(n, sizeof *g.calls), n};
     struct fetch_request *reqs = xcalloc(n, sizeof *reqs);
+    char **hosts = xcalloc(n, sizeof *hosts);
     for (size_t i = 0; i < n; i++) {
         reqs[i].url = urls[i];
         reqs[i].user = (void *)(uintptr_t)i;
+        hosts[i] = trusted ? (trusted[i] ? xstrdup(trusted[i]) : NULL)
+                           : fetch_url_host(urls[i]);
+        reqs[i].trusted_host = hosts[i];
     }
     char err[256];
     assert_int_equal(fetch_run(reqs, n, o, take, &g, err, sizeof err), 0);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         assert_int_equal(g.calls[i], 1);
+        free(hosts[i]);
+    }
+    free(hosts);
     free(reqs);
     return g;
+}
+
+static struct got run_urls(char **urls, size_t n, const struct fetch_options *o)
+{
+    return run_urls_trusting(urls, NULL, n, o);
 }
 
 static void got_free(struct got *g)
@@ -189,7 +207,23 @@ static void got_free(struct got *g)
     free(g->calls);
 }
 
-/* Fetch one absolute URL with optional validators. Caller frees. */
+/* Fetch one absolute URL trusting the host trusted (NULL: none may be
+ * non-public). Caller frees. */
+static struct fetch_result fetch_trusting(const char *u, const char *trusted)
+{
+    struct fetch_result r;
+    int calls = 0;
+    struct got g = {&r, &calls, 1};
+    struct fetch_request req = {.url = u, .user = (void *)(uintptr_t)0,
+                                .trusted_host = trusted};
+    char err[256];
+    assert_int_equal(fetch_run(&req, 1, NULL, take, &g, err, sizeof err), 0);
+    assert_int_equal(calls, 1);
+    return r;
+}
+
+/* Fetch one absolute URL with optional validators, trusting its host (a
+ * configured feed). Caller frees. */
 static struct fetch_result fetch_url(const char *u, const char *etag,
                                      const char *lm,
                                      const struct fetch_options *o)
@@ -197,10 +231,12 @@ static struct fetch_result fetch_url(const char *u, const char *etag,
     struct fetch_result r;
     int calls = 0;
     struct got g = {&r, &calls, 1};
-    struct fetch_request req = {u, etag, lm, (void *)(uintptr_t)0};
+    char *host = fetch_url_host(u);
+    struct fetch_request req = {u, etag, lm, (void *)(uintptr_t)0, host};
     char err[256];
     assert_int_equal(fetch_run(&req, 1, o, take, &g, err, sizeof err), 0);
     assert_int_equal(calls, 1);
+    free(host);
     return r;
 }
 
@@ -892,6 +928,128 @@ static void test_mixed_run(void **state)
         free(urls[i]);
 }
 
+/* ---- the SSRF guard ---------------------------------------------------------- */
+
+#define ONLY " a non-public address (only the configured host may)"
+
+/* A request that trusts no host (an article link of another host's feed)
+ * never connects to 127.0.0.1: not by address, not by name. */
+static void test_guard_refuses_untrusted(void **state)
+{
+    (void)state;
+    char *by_ip = xasprintf("http://127.0.0.1:%d/feed/g1", plain.port);
+    char *by_name = xasprintf("http://localhost:%d/feed/g2", plain.port);
+    char *hex = xasprintf("http://0x7f.1:%d/feed/g3", plain.port);
+    reset_stats();
+
+    struct fetch_result r = fetch_trusting(by_ip, NULL);
+    assert_int_equal(r.outcome, FETCH_FAILED);
+    assert_int_equal(r.refused, 1);
+    assert_int_equal(r.http_status, 0);
+    assert_string_equal(r.error, "refused: 127.0.0.1 is" ONLY);
+    assert_int_equal(r.body.len, 0);
+    result_destroy(&r);
+
+    r = fetch_trusting(by_name, "feeds.example.vn");
+    assert_int_equal(r.refused, 1);
+    assert_string_equal(r.error, "refused: localhost resolves to 127.0.0.1," ONLY);
+    result_destroy(&r);
+
+    r = fetch_trusting(hex, "localhost");
+    assert_int_equal(r.refused, 1);
+    assert_string_equal(r.error, "refused: 127.0.0.1 is" ONLY);
+    result_destroy(&r);
+
+    /* Not one connection: the only one is /stats' own. */
+    json_t *st = stats();
+    assert_int_equal(stat_int(st, "connections"), 1);
+    assert_int_equal(stat_path(st, "requests", "/feed/g1") +
+                         stat_path(st, "requests", "/feed/g2") +
+                         stat_path(st, "requests", "/feed/g3"), 0);
+    json_decref(st);
+    free(by_ip);
+    free(by_name);
+    free(hex);
+}
+
+/* The trusted host matches without case and as curl reads the URL. */
+static void test_guard_trusted_host(void **state)
+{
+    (void)state;
+    char *by_name = xasprintf("http://LocalHost:%d/feed/t1", plain.port);
+    char *hex = xasprintf("http://0x7f.1:%d/feed/t2", plain.port);
+    struct fetch_result r = fetch_trusting(by_name, "LOCALHOST");
+    assert_int_equal(r.outcome, FETCH_OK);
+    assert_int_equal(r.refused, 0);
+    result_destroy(&r);
+    r = fetch_trusting(hex, "127.0.0.1");
+    assert_int_equal(r.outcome, FETCH_OK);
+    result_destroy(&r);
+    free(by_name);
+    free(hex);
+}
+
+/* A redirect to another host is not trusted; to the same host it is. */
+static void test_guard_redirect(void **state)
+{
+    (void)state;
+    char *far = xasprintf("http://localhost:%d/redirect?to=http://127.0.0.1:%d"
+                          "/feed/far", plain.port, plain.port);
+    char *near = xasprintf("http://localhost:%d/redirect?to=http://LOCALHOST:%d"
+                           "/feed/near", plain.port, plain.port);
+    reset_stats();
+    struct fetch_result r = fetch_trusting(far, "localhost");
+    assert_int_equal(r.outcome, FETCH_FAILED);
+    assert_int_equal(r.refused, 1);
+    assert_string_equal(r.error, "refused: 127.0.0.1 is" ONLY);
+    assert_int_equal(r.redirect_count, 1);
+    assert_null(r.permanent_url);
+    result_destroy(&r);
+
+    r = fetch_trusting(near, "localhost");
+    assert_int_equal(r.outcome, FETCH_OK);
+    assert_int_equal(r.redirect_count, 1);
+    assert_non_null(strstr(r.body.data, "Ban Dân vận – near"));
+    result_destroy(&r);
+
+    json_t *st = stats();
+    assert_int_equal(stat_path(st, "requests", "/redirect"), 2);
+    assert_int_equal(stat_path(st, "requests", "/feed/far"), 0);
+    assert_int_equal(stat_path(st, "requests", "/feed/near"), 1);
+    json_decref(st);
+    free(far);
+    free(near);
+}
+
+/* One connection at a time: the second request, to the same host name
+ * but not trusting it, would ride the kept-alive connection the first
+ * opened; it is refused before its request is sent. */
+static void test_guard_reused_connection(void **state)
+{
+    (void)state;
+    char *urls[2] = {xasprintf("http://localhost:%d/feed/ra", plain.port),
+                     xasprintf("http://localhost:%d/feed/rb", plain.port)};
+    char *trusted[2] = {"localhost", "feeds.example.vn"};
+    struct fetch_options o;
+    fetch_options_default(&o);
+    o.max_total = 1;
+    o.max_host_connections = 1;
+    reset_stats();
+    struct got g = run_urls_trusting(urls, trusted, 2, &o);
+    assert_int_equal(g.res[0].outcome, FETCH_OK);
+    assert_int_equal(g.res[1].outcome, FETCH_FAILED);
+    assert_int_equal(g.res[1].refused, 1);
+    assert_string_equal(g.res[1].error,
+                        "refused: localhost resolves to 127.0.0.1," ONLY);
+    got_free(&g);
+    json_t *st = stats();
+    assert_int_equal(stat_path(st, "requests", "/feed/ra"), 1);
+    assert_int_equal(stat_path(st, "requests", "/feed/rb"), 0);
+    json_decref(st);
+    free(urls[0]);
+    free(urls[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -926,6 +1084,10 @@ int main(void)
         cmocka_unit_test(test_per_host_and_total_limits),
         cmocka_unit_test(test_queue_wait_not_timed),
         cmocka_unit_test(test_mixed_run),
+        cmocka_unit_test(test_guard_refuses_untrusted),
+        cmocka_unit_test(test_guard_trusted_host),
+        cmocka_unit_test(test_guard_redirect),
+        cmocka_unit_test(test_guard_reused_connection),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
