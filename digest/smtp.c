@@ -31,6 +31,21 @@ enum smtp_reply_class smtp_reply_class(int code)
     return SMTP_REPLY_TEMPORARY;
 }
 
+int smtp_reply_is_policy(const char *reply)
+{
+    /* "550 5.7.1 ...": the code, one blank, then class.subject.detail */
+    if (!reply)
+        return 0;
+    size_t i = 0;
+    while (reply[i] >= '0' && reply[i] <= '9')
+        i++;
+    if (i != 3 || reply[i] != ' ')
+        return 0;
+    const char *e = reply + i + 1;
+    return (e[0] == '4' || e[0] == '5') && e[1] == '.' && e[2] == '7' &&
+           e[3] == '.';
+}
+
 /* Bytes in the UTF-8 character that starts with lead (valid UTF-8). */
 static size_t utf8_len(unsigned char lead)
 {
@@ -343,9 +358,13 @@ static enum smtp_send_status not_taken(struct smtp_session *ss,
                                        size_t errlen)
 {
     reply_line(ss->s, what, r, err, errlen, ss->reply, sizeof ss->reply);
+    /* A security or policy refusal at RCPT TO (5.7.x: relaying denied,
+     * authentication required) is about our session, not the address: it
+     * would refuse every subscriber for good over one config slip. */
+    int policy = strcmp(what, "RCPT TO") == 0 && smtp_reply_is_policy(ss->reply);
     enum smtp_send_status st =
-        may_refuse && smtp_reply_class(ss->s->response_code) ==
-                          SMTP_REPLY_PERMANENT
+        may_refuse && !policy &&
+                smtp_reply_class(ss->s->response_code) == SMTP_REPLY_PERMANENT
             ? SMTP_SEND_REFUSED
             : SMTP_SEND_FAILED;
     if (is_local_error(r)) {

@@ -47,6 +47,12 @@ enum smtp_reply_class {
  * about the session, not the recipient: the admin fixes the config. */
 enum smtp_reply_class smtp_reply_class(int code);
 
+/* 1 when reply (as cleaned: "550 5.7.1 Relaying denied") carries an
+ * RFC 3463 enhanced status of class X.7 (security or policy). At RCPT TO
+ * such a refusal is about the session (relaying, authentication), so it
+ * is retried rather than refusing the address for good. */
+int smtp_reply_is_policy(const char *reply);
+
 /* The reply text in (network bytes, NUL-terminated, any length) as one
  * printable UTF-8 line in out (outlen bytes, NUL included): invalid UTF-8
  * becomes U+FFFD, C0 and C1 controls and DEL are removed, line ends and

@@ -230,6 +230,27 @@ def test_temporary_refusal_is_retried(bantin, tmp_path, http_server,
     assert sink.rcpts == {A: 2, B: 1}
 
 
+def test_relay_denied_at_rcpt_is_retried_not_refused(bantin, tmp_path,
+                                                     http_server, smtp_server):
+    """550 5.7.1 at RCPT TO (relaying denied: a session or config problem,
+    RFC 3463 class X.7) would refuse every subscriber for good; it fails
+    and is retried instead."""
+    ctl, sink = smtp_server
+    conf = write_conf(tmp_path / "bantin.conf",
+                      http_server.url("").rstrip("/"), ctl.port)
+    for a in (A, B):
+        sink.refuse[a] = "550 5.7.1 <%s>: Relay access denied" % a
+    r = run(bantin, conf, "run")
+    assert r.returncode == 75, r.stderr.decode()
+    assert b"not retried" not in r.stderr
+    dl = deliveries(tmp_path)
+    assert [dl[a][0] for a in (A, B)] == ["failed", "failed"]
+    sink.refuse.clear()
+    r = run(bantin, conf, "send")
+    assert r.returncode == 0, r.stderr.decode()
+    assert sorted(by_rcpt(sink)) == [A, B]
+
+
 def test_refused_after_data(bantin, tmp_path, http_server, smtp_server):
     ctl, sink = smtp_server
     conf = write_conf(tmp_path / "bantin.conf",

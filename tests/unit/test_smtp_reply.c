@@ -41,6 +41,22 @@ static void test_reply_class(void **state)
     assert_int_equal(smtp_reply_class(199), SMTP_REPLY_TEMPORARY);
 }
 
+static void test_reply_is_policy(void **state)
+{
+    (void)state;
+    assert_true(smtp_reply_is_policy("550 5.7.1 Relaying denied"));
+    assert_true(smtp_reply_is_policy("554 5.7.0 Authentication required"));
+    assert_true(smtp_reply_is_policy("450 4.7.1 Try later"));
+    assert_false(smtp_reply_is_policy("550 5.1.1 no such user"));
+    assert_false(smtp_reply_is_policy("552 5.2.2 mailbox full"));
+    assert_false(smtp_reply_is_policy("550 no enhanced code, 5.7.1 later"));
+    assert_false(smtp_reply_is_policy("550 5.71 not a code"));
+    assert_false(smtp_reply_is_policy("5500 5.7.1 not a reply code"));
+    assert_false(smtp_reply_is_policy("550"));
+    assert_false(smtp_reply_is_policy(""));
+    assert_false(smtp_reply_is_policy(NULL));
+}
+
 static void clean_is(const char *in, const char *want)
 {
     char out[SMTP_REPLY_MAX + 1];
@@ -138,6 +154,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reply_class),
+        cmocka_unit_test(test_reply_is_policy),
         cmocka_unit_test(test_clean_one_line),
         cmocka_unit_test(test_clean_removes_controls),
         cmocka_unit_test(test_clean_is_bounded),
