@@ -225,6 +225,7 @@ static void fill_story(const struct config *cfg,
     out->title = xstrdup(rep->title ? rep->title : "");
     out->link = dup_or_null(rep->link);
     out->published = rep->published;
+    out->published_guessed = rep->published_guessed;
     out->summary = dup_or_null(rep->summary);
     size_t n = 0;
     for (size_t k = 0; k < st->nmembers; k++)

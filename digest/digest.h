@@ -22,6 +22,8 @@ struct digest_story {
     char *title;        /* plain text, NFC */
     char *link;         /* absolute http(s) URL, or NULL */
     int64_t published;  /* UTC seconds, or TIME_NONE */
+    int published_guessed;  /* 1: published is when bantin first saw it,
+                               the source gave no date */
     char *summary;      /* plain text, or NULL */
     struct digest_source *sources;  /* at least one; the first is the story's own */
     size_t nsources;

@@ -28,7 +28,8 @@ static const char *const select_from[] = {
 
 static const char items_cols[] =
     "SELECT i.id, i.title, i.link, i.summary, i.published, i.first_seen,"
-    " ds.story_id, ds.topic, ds.position, st.lead_item = i.id";
+    " ds.story_id, ds.topic, ds.position, st.lead_item = i.id,"
+    " i.published_guessed";
 
 /* Sources of the same items; rows of items past the cap are skipped by
  * the caller. */
@@ -114,6 +115,7 @@ static int read_items(struct store *s, const struct store_digest_select *sel,
         it->topic = col_text(st, 7);
         it->position = sqlite3_column_int64(st, 8);
         it->lead = sqlite3_column_int(st, 9);
+        it->published_guessed = sqlite3_column_int(st, 10);
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         store_set_error(s, "digest query: %s", sqlite3_errmsg(store_db(s)));

@@ -28,6 +28,8 @@ struct store_digest_item {
     char *link;
     char *summary;
     int64_t published;      /* TIME_NONE when unknown */
+    int published_guessed;  /* 1: published is the time bantin first saw
+                               the item, the source gave no date */
     int64_t first_seen;     /* when bantin first stored the item */
     struct store_digest_source *sources;  /* by first_seen, then feed id;
                                              may be empty (nsources 0) */

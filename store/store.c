@@ -36,6 +36,8 @@ enum store_stmt {
     STMT_FEED_GET,
     STMT_SAVE_READ,
     STMT_HAS_KEY,
+    STMT_TOUCH_KEY,
+    STMT_TOUCH_LAST_DOC,
     STMT_HAS_CANON,
     STMT_ITEM_BY_CANON,
     STMT_INS_ITEM,
@@ -284,6 +286,18 @@ static int set_wal(struct store *s)
     return 0;
 }
 
+/* A file without bantin's schema yet gets incremental auto-vacuum, so
+ * store_prune can hand the pages it frees back to the file system. SQLite
+ * fixes this mode when the first table is created (and before the WAL
+ * switch writes the header): an existing database keeps the mode it has,
+ * since changing it means a VACUUM that rewrites the whole file. */
+static int new_file_settings(struct store *s, int version)
+{
+    if (version != 0)
+        return 0;
+    return exec(s, "PRAGMA auto_vacuum = INCREMENTAL", "set auto_vacuum");
+}
+
 /* Apply every migration newer than the file, each in its own transaction
  * with the user_version that records it: a crash or an error leaves the
  * file at the previous version, never half-migrated. */
@@ -354,7 +368,8 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
         goto fail;
     }
     sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
-    if (check_identity(s, &version) < 0 || set_wal(s) < 0 ||
+    if (check_identity(s, &version) < 0 || new_file_settings(s, version) < 0 ||
+        set_wal(s) < 0 ||
         exec(s, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
              "set pragmas") < 0 ||
         migrate(s, version) < 0)
@@ -717,6 +732,7 @@ struct save {
                                   NULL: not wanted */
     char **canon;              /* url_canonical of each item's link */
     sqlite3_stmt *has_key;     /* (feed, key) already stored? */
+    sqlite3_stmt *touch_key;   /* ... and if so, carried again now */
     sqlite3_stmt *has_canon;   /* this feed already carried this link? */
     sqlite3_stmt *item_by_canon;
     sqlite3_stmt *ins_item;
@@ -727,6 +743,7 @@ static int save_prepare(struct save *sv)
 {
     struct store *s = sv->s;
     return cached(s, STMT_HAS_KEY, &sv->has_key) < 0 ||
+           cached(s, STMT_TOUCH_KEY, &sv->touch_key) < 0 ||
            cached(s, STMT_HAS_CANON, &sv->has_canon) < 0 ||
            cached(s, STMT_ITEM_BY_CANON, &sv->item_by_canon) < 0 ||
            cached(s, STMT_INS_ITEM, &sv->ins_item) < 0 ||
@@ -755,6 +772,20 @@ static int lookup(struct save *sv, sqlite3_stmt *st, const char *v)
     if (rc == SQLITE_DONE)
         return 0;
     return db_fail(sv->s, "look up item");
+}
+
+/* A key this feed already stored is carried again: its last_seen becomes
+ * now (retention, store/prune.h). One UPDATE instead of a lookup and an
+ * update: 1 when the key was known, 0 when not, -1 on error. */
+static int touch_key(struct save *sv, const char *key)
+{
+    sqlite3_stmt *st = sv->touch_key;
+    bind_text(st, 1, sv->feed);
+    bind_text(st, 2, key);
+    sqlite3_bind_int64(st, 3, sv->now);
+    if (run(sv->s, st, "touch item source") < 0)
+        return -1;
+    return sqlite3_changes(sv->s->db) > 0;
 }
 
 /* The items row with this canonical link: its id, 0 when none, -1. */
@@ -868,6 +899,7 @@ static int64_t insert_item(struct save *sv, const struct feed_item *it,
     bind_text(st, 8, it->content);
     bind_text(st, 9, cats);
     sqlite3_bind_int64(st, 10, sv->now);
+    sqlite3_bind_int(st, 11, it->published != TIME_NONE && it->published_guessed);
     int rc = run(sv->s, st, "store item");
     free(cats);
     return rc < 0 ? -1 : sqlite3_last_insert_rowid(sv->s->db);
@@ -882,7 +914,7 @@ static int save_item(struct save *sv, const struct feed_item *it, const char *ca
         st->unkeyed++;
         return 0;
     }
-    int known = lookup(sv, sv->has_key, key);
+    int known = touch_key(sv, key);
     if (known != 0) {
         st->seen_again += known > 0;
         return known < 0 ? -1 : 0;
@@ -1013,6 +1045,19 @@ static int save_failure(struct store *s, const char *id, int fail_count,
     return rc;
 }
 
+/* A 304 says the feed still carries what its last stored document
+ * carried: the rows that document touched (those with the feed's latest
+ * last_seen, all written by one save at one time) are seen again now. */
+static int touch_last_doc(struct store *s, const char *id, int64_t now)
+{
+    sqlite3_stmt *st;
+    if (cached(s, STMT_TOUCH_LAST_DOC, &st) < 0)
+        return -1;
+    bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, now);
+    return run(s, st, "touch item sources");
+}
+
 int store_feed_save(struct store *s, const char *id, const struct store_fetch_result *r,
                     const struct feed *parsed, int64_t now,
                     struct store_save_stats *stats)
@@ -1060,7 +1105,7 @@ int store_feed_save_created(struct store *s, const char *id,
     int not_modified = r->not_modified || r->status == 304;
     int ok = !not_modified && r->status >= 200 && r->status < 300 && !r->error && parsed;
     if (not_modified) {
-        if (save_health(s, id, r, NULL, now) < 0)
+        if (save_health(s, id, r, NULL, now) < 0 || touch_last_doc(s, id, now) < 0)
             goto fail;
     } else if (ok) {
         nitems = parsed->nitems;
@@ -1118,6 +1163,13 @@ static const char *stmt_sql(enum store_stmt k)
                " FROM feeds WHERE id = ?1";
     case STMT_HAS_KEY:
         return "SELECT 1 FROM item_sources WHERE feed_id = ?1 AND guid = ?2";
+    case STMT_TOUCH_KEY:
+        return "UPDATE item_sources SET last_seen = ?3"
+               " WHERE feed_id = ?1 AND guid = ?2";
+    case STMT_TOUCH_LAST_DOC:
+        return "UPDATE item_sources SET last_seen = ?2"
+               " WHERE feed_id = ?1 AND last_seen < ?2 AND last_seen ="
+               " (SELECT max(last_seen) FROM item_sources WHERE feed_id = ?1)";
     case STMT_HAS_CANON:
         return "SELECT 1 FROM item_sources WHERE feed_id = ?1 AND canon_url = ?2"
                " LIMIT 1";
@@ -1125,12 +1177,12 @@ static const char *stmt_sql(enum store_stmt k)
         return "SELECT id FROM items WHERE canon_url = ?1";
     case STMT_INS_ITEM:
         return "INSERT INTO items(canon_url, title, link, published, updated, author,"
-               " summary, content, categories, first_seen)"
-               " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+               " summary, content, categories, first_seen, published_guessed)"
+               " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
     case STMT_INS_SOURCE:
         return "INSERT INTO item_sources(feed_id, guid, item_id, canon_url, link,"
-               " title, first_seen) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-               " ON CONFLICT(feed_id, guid) DO NOTHING";
+               " title, first_seen, last_seen) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+               " ON CONFLICT(feed_id, guid) DO UPDATE SET last_seen = excluded.last_seen";
     case STMT_LINK_MODE:
         return "UPDATE feeds SET id_mode = 'link' WHERE id = ?1";
     case STMT_HEALTH:
@@ -1150,7 +1202,10 @@ static const char *stmt_sql(enum store_stmt k)
                "WHERE id = ?1";
     case STMT_SET_ARTICLE:
         return "UPDATE items SET summary = COALESCE(?2, summary),\n"
-               "  published = COALESCE(?3, published) WHERE id = ?1";
+               "  published = COALESCE(?3, published),\n"
+               "  published_guessed = CASE WHEN ?3 IS NULL THEN published_guessed"
+               " ELSE 0 END\n"
+               "WHERE id = ?1";
     case STMT_COUNT:
         break;
     }

@@ -14,12 +14,15 @@
  *   items         one row per distinct item; the canonical link is unique,
  *                 so a story re-posted by several feeds is one item
  *   item_sources  one row per (feed, item key): which feeds carried an item,
- *                 with the link and title each gave. item_id NULL marks an
- *                 item seen on a feed's first fetch but older than the
- *                 backfill window: remembered so it never counts as new,
- *                 never stored
- *   stories, digest_stories, digests, deliveries   later issues (dedup,
- *                 digest, mail); created empty by schema v1
+ *                 with the link and title each gave, and when the feed last
+ *                 carried it (last_seen). item_id NULL marks an item seen
+ *                 on a feed's first fetch but older than the backfill
+ *                 window: remembered so it never counts as new, never
+ *                 stored
+ *   stories, digest_stories, digests, deliveries   the frozen digests and
+ *                 their deliveries (store/digest_store.h)
+ * History older than [bantin] keep is removed by store_prune
+ * (store/prune.h); nothing else deletes rows.
  * Times are int64 UTC seconds; NULL in SQL is TIME_NONE here. */
 #ifndef BANTIN_STORE_H
 #define BANTIN_STORE_H
@@ -190,8 +193,10 @@ int store_feed_due(const struct store_feed *f, int64_t now);
 const char *store_feed_state(const struct store_feed *f);
 
 /* Record one fetch of feed id in one BEGIN IMMEDIATE transaction:
- *  - 304 (r->not_modified or status 304): health only (last_ok, failures
- *    reset, gone cleared); new validators replace the stored ones.
+ *  - 304 (r->not_modified or status 304): health (last_ok, failures
+ *    reset, gone cleared); new validators replace the stored ones; the
+ *    item keys of the last stored document are seen again (last_seen =
+ *    now: the unchanged document still carries them).
  *  - success (2xx, r->error NULL, parsed non-NULL): validators (old ones
  *    kept when the response has none), health reset, degraded from
  *    parsed, stored_url from r->permanent_url, first_fetch when first;
@@ -202,14 +207,16 @@ const char *store_feed_state(const struct store_feed *f);
  *    are untouched.
  * Items: within the feed, an item key (guid, or canonical link in link
  * mode) is stored once; across feeds, an item whose canonical link is
- * already stored becomes one more source of that items row. On the first
+ * already stored becomes one more source of that items row. Every key the
+ * document carries, new or known (skipped ones included), gets last_seen =
+ * now, which store_prune reads. On the first
  * successful fetch only items whose date (published, else updated) is
  * within backfill before now are stored; undated items count as old there,
  * because a list page without dates would otherwise flood the next digest
  * with its whole archive (an item with published_guessed is undated). An
- * items row is written once: a later fetch never changes its fields, so a
- * guessed date stays the time the item was first seen. Nothing is ever
- * deleted.
+ * items row is written once, with published_guessed when its date is the
+ * guess: a later fetch never changes its fields, so a guessed date stays
+ * the time the item was first seen. Nothing is deleted.
  * Id fallback: in guid mode, when the document has a blank id, an id used
  * by two different links, or more than half of its linked items carry a
  * link this feed already stored under another id, the feed switches to
@@ -236,7 +243,8 @@ int store_feed_save_created(struct store *s, const char *id,
 /* What the item's own (article) page said, in one short transaction: its
  * summary replaces the stored one unless it is NULL or "", and published
  * replaces the stored date unless it is TIME_NONE (the caller passes one
- * only when the list gave no date). Returns 0, or -1 (see store_error):
+ * only when the list gave no date), and then it is no longer a guess
+ * (published_guessed 0). Returns 0, or -1 (see store_error):
  * no such item, or a database error. */
 int store_item_set_article(struct store *s, int64_t item, const char *summary,
                            int64_t published);
