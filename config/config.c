@@ -77,6 +77,7 @@ static const struct key_spec bantin_keys[] = {
     {"max_redirects", K_LONG, F(struct config, limits.max_redirects), 0, 0, 20, 0},
     {"items_max", K_LONG, F(struct config, limits.items_max), 0, 1, 100000, 0},
     {"keep", K_DURATION, F(struct config, keep), 0, 7 * 86400, D_MAX, 0},
+    {"proxy", K_HTTP_URL, F(struct config, proxy), NOLIST, 0},
     {NULL, 0, 0, NOLIST, 0},
 };
 
@@ -1101,6 +1102,7 @@ void config_release(struct config *cfg)
     free(cfg->smtp.user);
     free(cfg->smtp.password_file);
     free(cfg->smtp.ca_file);
+    free(cfg->proxy);
     free(cfg->outbox_dir);
     for (size_t i = 0; i < cfg->nfeeds; i++) {
         struct config_feed *f = &cfg->feeds[i];

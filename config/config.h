@@ -113,6 +113,9 @@ struct config {
     struct config_smtp smtp;
     char *outbox_dir;       /* absolute; default "outbox" beside the file */
     int64_t keep;           /* seconds: history older than this is pruned (default 180 days) */
+    char *proxy;            /* http(s)://host:port of the HTTP proxy every
+                               fetch goes through, or NULL: direct (the
+                               environment's http_proxy is ignored) */
 
     struct config_feed *feeds;     /* in file order */
     size_t nfeeds;
