@@ -151,9 +151,17 @@ static const char schema_v2[] =
     "ALTER TABLE deliveries_v2 RENAME TO deliveries;\n"
     "CREATE INDEX deliveries_todo ON deliveries(day) WHERE state IN ('pending', 'failed');\n";
 
+/* v3: stories.lead_item refers to items, so each item store_prune deletes
+ * makes SQLite look for the stories it leads; without an index that is a
+ * scan of stories per item (5 000 items against 60 000 stories: 24 s, and
+ * 0.03 s with this index). */
+static const char schema_v3[] =
+    "CREATE INDEX stories_lead ON stories(lead_item) WHERE lead_item IS NOT NULL;\n";
+
 const struct store_migration store_migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
+    {3, schema_v3},
 };
 
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];

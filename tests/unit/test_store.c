@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/digest_query.h"
 #include "store/schema.h"
 #include "store/store.h"
 #include "util/util.h"
@@ -294,6 +295,74 @@ static void test_migration_rolls_back(void **state)
     assert_int_equal(store_open(path, &s, err, sizeof err), 0);
     store_close(s);
     assert_int_equal(qint(path, "PRAGMA user_version"), store_schema_version());
+}
+
+/* A database written by a bantin of schema v1 opens and migrates to the
+ * current version (v2: last_seen, published_guessed, 'refused'; v3: an
+ * index): its rows stay, every item_sources row starts with last_seen =
+ * first_seen, no date counts as guessed, the deliveries keep their state
+ * and may now be 'refused'. Its auto_vacuum mode stays (a change would
+ * need a VACUUM); a new file gets incremental. */
+static void test_migrate_from_v1(void **state)
+{
+    struct fixture *fx = *state;
+    assert_int_equal(qint(fx->path, "PRAGMA auto_vacuum"), 2);
+    assert_int_equal(store_migrations[0].version, 1);
+    char path[200], err[512] = "";
+    snprintf(path, sizeof path, "%s/v1.db", fx->dir);
+    rawexec(path, store_migrations[0].sql);
+    rawexec(path,
+            "PRAGMA user_version = 1;"
+            "INSERT INTO feeds(id, url, first_fetch, created)"
+            " VALUES('a', 'https://a.example/rss', 1000, 900);"
+            "INSERT INTO items(id, canon_url, title, link, published, first_seen,"
+            " story_id) VALUES(1, 'https://a.example/1', 'one',"
+            " 'https://a.example/1', 990, 1000, 1);"
+            "INSERT INTO stories(id, lead_item, title, first_seen)"
+            " VALUES(1, 1, 'one', 1000);"
+            "INSERT INTO item_sources(feed_id, guid, item_id, canon_url, link,"
+            " title, first_seen) VALUES('a', 'g1', 1, 'https://a.example/1',"
+            " 'https://a.example/1', 'one', 1000),"
+            " ('a', 'g0', NULL, NULL, 'https://a.example/0', 'zero', 1500);"
+            "INSERT INTO digests(day, created, title) VALUES('2025-01-02', 2000, 't');"
+            "INSERT INTO digest_stories(day, position, story_id) VALUES('2025-01-02', 0, 1);"
+            "INSERT INTO deliveries(day, subscriber, state, attempts, message_id,"
+            " sent_at) VALUES('2025-01-02', 'a@example.vn', 'sent', 1, 'm1', 2001),"
+            " ('2025-01-02', 'b@example.vn', 'failed', 2, 'm2', NULL);");
+    assert_int_equal(qint(path, "PRAGMA auto_vacuum"), 0);
+    struct store *s = NULL;
+    if (store_open(path, &s, err, sizeof err) != 0)
+        fail_msg("store_open: %s", err);
+    assert_int_equal(qint(path, "PRAGMA user_version"), store_schema_version());
+    assert_int_equal(qint(path, "SELECT count(*) FROM sqlite_schema WHERE"
+                                " name = 'stories_lead'"), 1);
+    assert_int_equal(qint(path, "SELECT count(*) FROM item_sources"), 2);
+    assert_int_equal(qint(path, "SELECT count(*) FROM item_sources"
+                                " WHERE last_seen = first_seen"), 2);
+    assert_int_equal(qint(path, "SELECT last_seen FROM item_sources WHERE guid = 'g0'"),
+                     1500);
+    assert_int_equal(qint(path, "SELECT published_guessed FROM items WHERE id = 1"), 0);
+    check_text(path, "SELECT group_concat(subscriber || ':' || state || ':' ||"
+                     " attempts || ':' || message_id, ' ') FROM"
+                     " (SELECT * FROM deliveries ORDER BY subscriber)",
+               "a@example.vn:sent:1:m1 b@example.vn:failed:2:m2");
+    assert_int_equal(qint(path, "SELECT count(*) FROM digest_stories"), 1);
+    assert_int_equal(qint(path, "PRAGMA auto_vacuum"), 0);
+    assert_int_equal(qint(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    store_close(s);
+    rawexec(path, "UPDATE deliveries SET state = 'refused' WHERE subscriber = 'b@example.vn'");
+    /* A known key of the old data is not new; it is seen again now. */
+    assert_int_equal(store_open(path, &s, err, sizeof err), 0);
+    struct feed_item it = item("g1", "https://a.example/1", "one", 990);
+    struct feed f = doc(&it, 1);
+    struct store_fetch_result r = ok200();
+    struct store_save_stats st;
+    assert_int_equal(store_feed_save(s, "a", &r, &f, NOW, &st), 0);
+    assert_int_equal(st.seen_again, 1);
+    assert_int_equal(st.new_items, 0);
+    assert_int_equal(qint(path, "SELECT last_seen FROM item_sources WHERE guid = 'g1'"),
+                     NOW);
+    store_close(s);
 }
 
 /* ---- feed rows ---------------------------------------------------------- */
@@ -734,6 +803,53 @@ static void test_guessed_dates(void **state)
     check_text(fx->path, "SELECT title FROM items WHERE link = 'https://h.example/4'",
                "new, undated");
     assert_int_equal(qint(fx->path, "SELECT count(*) FROM items"), 2);
+}
+
+/* items.published_guessed is written with the item and read back by the
+ * digest query; an article page's date ends the guess. */
+static void test_published_guessed_round_trip(void **state)
+{
+    struct fixture *fx = *state;
+    sync_feed(fx, "h", "https://h.example/tin-tuc");
+    struct feed_item seed = item("https://h.example/0", "https://h.example/0", "0",
+                                 NOW - HOUR);
+    struct feed d0 = doc(&seed, 1);
+    struct store_fetch_result r = ok200();
+    save(fx, "h", &r, &d0, NOW - HOUR);      /* the first fetch is past */
+    struct feed_item v[] = {
+        guessed("https://h.example/1", "undated", NOW),
+        item("https://h.example/2", "https://h.example/2", "dated", NOW - HOUR),
+    };
+    struct feed d = doc(v, 2);
+    d.kind = FEED_HTML;
+    int64_t created[2];
+    assert_int_equal(store_feed_save_created(fx->st, "h", &r, &d, NOW, NULL, created), 0);
+    assert_int_equal(qint(fx->path, "SELECT published_guessed FROM items WHERE "
+                                    "link = 'https://h.example/1'"), 1);
+    assert_int_equal(qint(fx->path, "SELECT published_guessed FROM items WHERE "
+                                    "link = 'https://h.example/2'"), 0);
+    struct store_digest_item *items;
+    size_t n;
+    assert_int_equal(store_digest_items(fx->st, NOW, NOW + 1, 0, &items, &n, NULL), 0);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        int want = strcmp(items[i].link, "https://h.example/1") == 0;
+        assert_int_equal(items[i].published_guessed, want);
+        assert_true(items[i].published == (want ? NOW : NOW - HOUR));
+    }
+    store_digest_items_free(items, n);
+    /* The article page has no date: still a guess. It has one: no more. */
+    assert_true(created[0] > 0);
+    assert_int_equal(store_item_set_article(fx->st, created[0], "text", TIME_NONE), 0);
+    assert_int_equal(qint(fx->path, "SELECT published_guessed FROM items WHERE "
+                                    "link = 'https://h.example/1'"), 1);
+    assert_int_equal(store_item_set_article(fx->st, created[0], NULL, NOW - DAY), 0);
+    assert_int_equal(qint(fx->path, "SELECT published_guessed FROM items WHERE "
+                                    "link = 'https://h.example/1'"), 0);
+    assert_int_equal(store_digest_items(fx->st, NOW, NOW + 1, 0, &items, &n, NULL), 0);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(items[i].published_guessed, 0);
+    store_digest_items_free(items, n);
 }
 
 /* store_feed_save_created names the rows it created, item by item; the
@@ -1374,6 +1490,7 @@ int main(void)
         T(test_open_missing_folder),
         T(test_open_foreign_file),
         T(test_migration_rolls_back),
+        T(test_migrate_from_v1),
         T(test_sync),
         T(test_feeds_sync_batch),
         T(test_cached_statements_clean),
@@ -1384,6 +1501,7 @@ int main(void)
         T(test_backfill_first_fetch),
         T(test_backfill_links_existing),
         T(test_guessed_dates),
+        T(test_published_guessed_round_trip),
         T(test_created_and_article),
         T(test_not_modified),
         T(test_doc_title),
