@@ -26,6 +26,7 @@
 #include "fetch/update.h"
 #include "parse/feed.h"
 #include "store/feeds_view.h"
+#include "store/prune.h"
 #include "util/limits.h"
 #include "util/lock.h"
 #include "util/url.h"
@@ -216,6 +217,25 @@ static int cmd_fetch(int argc, char **argv)
     return status;
 }
 
+/* The end of `bantin run`: remove the history older than [bantin] keep
+ * (store/prune.h). Today's digest and deliveries are committed by then,
+ * so a failure loses none of them. Returns 0, or -1 once reported. */
+static int run_prune(const struct config *cfg, struct store *s, int64_t now)
+{
+    struct store_prune_counts pc;
+    if (store_prune(s, now, cfg->keep, cfg->digest.max_age, &pc) != 0) {
+        msg_error("%s", store_error(s));
+        return -1;
+    }
+    int days = cfg->keep % 86400 == 0;
+    long long span = (long long)(days ? cfg->keep / 86400 : cfg->keep / 3600);
+    msg_info("pruned %lld digest%s, %lld item%s older than %lld %s",
+             (long long)pc.digests, pc.digests == 1 ? "" : "s",
+             (long long)pc.items, pc.items == 1 ? "" : "s", span,
+             days ? (span == 1 ? "day" : "days") : (span == 1 ? "hour" : "hours"));
+    return 0;
+}
+
 /* The morning job: fetch (a failed feed never stops the digest), freeze
  * today's digest once, deliver what is not sent yet. Exit 0; 75 when feeds
  * or deliveries failed (retried next run) or another run holds the lock;
@@ -249,6 +269,7 @@ static int cmd_run(int argc, char **argv)
     struct digest_run_report rep;
     memset(&rep, 0, sizeof rep);
     int64_t now = (int64_t)time(NULL);
+    int prune_failed = 0;
     if (store_open(cfg.database, &s, err, sizeof err) != 0) {
         msg_error("%s", err);
         status = EX_SOFTWARE;
@@ -266,6 +287,7 @@ static int cmd_run(int argc, char **argv)
             msg_error("%s", err);
             status = EX_SOFTWARE;
         }
+        prune_failed = run_prune(&cfg, s, now) != 0;
         store_close(s);
     }
     if (rep.warning)
@@ -286,6 +308,8 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "digest %s: %zu stories in %zu topics, %zu deliveries "
                 "sent to %s\n", rep.day, rep.nstories, rep.ntopics,
                 rep.written, cfg.smtp.url);
+    if (prune_failed && status == 0)
+        status = EX_SOFTWARE;
     digest_run_report_free(&rep);
     run_lock_release(&lock);
     config_release(&cfg);
