@@ -25,6 +25,7 @@
 #include "fetch/testfeed.h"
 #include "fetch/update.h"
 #include "parse/feed.h"
+#include "store/deliveries_view.h"
 #include "store/feeds_view.h"
 #include "store/prune.h"
 #include "util/limits.h"
@@ -49,6 +50,9 @@ static const char usage_text[] =
     "                      recording anything (default: today, text)\n"
     "  feeds [--json]      feed health: state, last success, last error, items,\n"
     "                      next attempt\n"
+    "  deliveries [--json] [--days N]\n"
+    "                      the deliveries of the last N days (default 7): state,\n"
+    "                      attempts, when, last error\n"
     "  opml export         print the configured feeds as OPML 2.0\n"
     "  opml import FILE    print the [feed] sections to add for an OPML file\n"
     "  discover URL        list the feeds a web page declares\n"
@@ -904,6 +908,63 @@ static int cmd_digest(int argc, char **argv)
     return finish_stdout(status);
 }
 
+/* `bantin deliveries [--json] [--days N]`. Exit 0; 64 for a bad N; 66
+ * when there is no database yet; 78 for the config; 70 when the store
+ * cannot be read. Reads the store and writes nothing. */
+static int cmd_deliveries(int argc, char **argv)
+{
+    int json = 0;
+    long days = STORE_DELIVERIES_DAYS_DEFAULT;
+    for (int i = 1; i < argc; i++) {
+        const char *val;
+        int r = opt_value(argc, argv, &i, "--days", &val);
+        if (r < 0)
+            return usage_error("%s", "deliveries: --days needs a value");
+        if (r > 0) {
+            char *end = NULL;
+            errno = 0;
+            days = IS_DIGIT((unsigned char)val[0]) ? strtol(val, &end, 10) : -1;
+            if (days < 1 || *end || errno || days > STORE_DELIVERIES_DAYS_MAX)
+                return usage_error("deliveries: --days takes a number from 1 "
+                                   "to %d, not '%s'",
+                                   STORE_DELIVERIES_DAYS_MAX, val);
+        } else if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else {
+            return usage_error("deliveries: unknown argument '%s'", argv[i]);
+        }
+    }
+    struct config cfg;
+    int status = load_config(&cfg);
+    if (status)
+        return status;
+    struct store_deliveries_view view;
+    char err[768];
+    if (store_deliveries_view_load(&cfg, (int64_t)time(NULL), (int)days,
+                                   &view, err, sizeof err) != 0) {
+        msg_error("%s", err);
+        config_release(&cfg);
+        return EX_SOFTWARE;
+    }
+    if (view.no_database) {
+        msg_error("%s: no database yet: run 'bantin fetch' first",
+                  cfg.database);
+        store_deliveries_view_free(&view);
+        config_release(&cfg);
+        return EX_NOINPUT;
+    }
+    int rc = json ? store_deliveries_view_write_json(&view, stdout)
+                  : store_deliveries_view_write_table(&view, cfg.tz_offset,
+                                                      stdout);
+    store_deliveries_view_free(&view);
+    config_release(&cfg);
+    if (rc != 0) {
+        msg_error("write error: <stdout>: %s", strerror(errno));
+        return EX_IOERR;
+    }
+    return finish_stdout(0);
+}
+
 struct command {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -916,6 +977,7 @@ static const struct command commands[] = {
     {"fetch", cmd_fetch},
     {"send", cmd_send},
     {"feeds", cmd_feeds},
+    {"deliveries", cmd_deliveries},
     {"digest", cmd_digest},
     {"opml", cmd_opml},
     {"discover", cmd_discover},
