@@ -281,6 +281,9 @@ static char *source_name(const struct digest_source *s)
     return NULL;
 }
 
+/* Shown instead of a time when the source gave none. */
+#define WHEN_UNKNOWN "Không rõ ngày đăng"
+
 /* The cleaned story fields every format shows. */
 struct story_view {
     char *title;     /* never NULL */
@@ -306,7 +309,12 @@ static void story_view_init(struct story_view *v, const struct digest_story *st,
         free(v->summary);
         v->summary = NULL;
     }
-    local_time(st->published, tz, v->when, sizeof v->when);
+    /* A guessed date is only when bantin first saw the story (a list page
+     * without dates): saying so beats printing a time the site never gave. */
+    if (st->published_guessed)
+        snprintf(v->when, sizeof v->when, "%s", WHEN_UNKNOWN);
+    else
+        local_time(st->published, tz, v->when, sizeof v->when);
     v->nsrc = st->nsources;
     v->names = xcalloc(v->nsrc ? v->nsrc : 1, sizeof *v->names);
     v->links = xcalloc(v->nsrc ? v->nsrc : 1, sizeof *v->links);
@@ -921,7 +929,8 @@ static json_t *j_story(const struct digest_story *st)
     json_t *o = json_object();
     json_object_set_new(o, "title", j_str(st->title));
     json_object_set_new(o, "link", j_str(st->link));
-    json_object_set_new(o, "published", j_time(st->published));
+    json_object_set_new(o, "published",
+                        st->published_guessed ? json_null() : j_time(st->published));
     json_object_set_new(o, "summary", j_str(st->summary));
     json_t *srcs = json_array();
     for (size_t i = 0; i < st->nsources; i++) {

@@ -397,6 +397,47 @@ static char *first_line(const char *s)
     return xstrndup(s, strcspn(s, "\n"));
 }
 
+/* A list page without dates: the time is when bantin first saw the story,
+ * so every format says the date is unknown instead of showing that time. */
+static void test_guessed_date(void **state)
+{
+    (void)state;
+    struct digest d;
+    empty_digest(&d, "2026-11-23");
+    struct digest_topic *t = add_topic(&d, "khac", "Khác");
+    struct digest_story *st = add_story(t, "Tin không ngày", "https://x.vn/a",
+                                        T_A, NULL);
+    add_source(st, "x", "Trang X", "Tin không ngày", "https://x.vn/a");
+    struct render_options o;
+    render_options_init(&o);
+
+    char *dated = render_text(&d, &o);
+    check_output(dated);
+    assert_null(strstr(dated, "Không rõ ngày đăng"));
+    free(dated);
+
+    st->published_guessed = 1;
+    char *text = render_text(&d, &o);
+    check_output(text);
+    assert_non_null(strstr(text, "Không rõ ngày đăng"));
+    char *html = render_html(&d, &o);
+    check_output(html);
+    assert_non_null(strstr(html, "Không rõ ngày đăng"));
+    char *js = render_json(&d);
+    check_output(js);
+    json_error_t err;
+    json_t *root = json_loads(js, 0, &err);
+    assert_non_null(root);
+    json_t *story = json_array_get(json_object_get(
+        json_array_get(json_object_get(root, "topics"), 0), "stories"), 0);
+    assert_true(json_is_null(json_object_get(story, "published")));
+    json_decref(root);
+    free(text);
+    free(html);
+    free(js);
+    digest_free(&d);
+}
+
 static void test_text_weekdays(void **state)
 {
     (void)state;
@@ -952,6 +993,7 @@ int main(void)
         cmocka_unit_test(test_json_structure),
         cmocka_unit_test(test_json_empty),
         cmocka_unit_test(test_json_hostile),
+        cmocka_unit_test(test_guessed_date),
         cmocka_unit_test(test_text_weekdays),
         cmocka_unit_test(test_text_fixture),
         cmocka_unit_test(test_text_empty),
