@@ -15,6 +15,7 @@ own (so httpserver.py stays as it is):
   /biglist?n=N                  a list page of N items (N up to 20 000)
 """
 
+import json
 import os
 import re
 import sqlite3
@@ -586,6 +587,23 @@ def test_undated_items_dated_by_their_article(bantin, server, tmp_path):
     for k in (2, 3):
         assert int(t0) - 1 <= its[k]["first_seen"] <= time.time() + 1
         assert its[k]["published"] == its[k]["first_seen"], its[k]
+    # the guess is recorded, and the digest says the date is unknown rather
+    # than showing the time bantin first saw them (4 and 5, from 2020, are
+    # past max_age and left out)
+    conn = sqlite3.connect(tmp_path / "state.db")
+    guessed = {int(re.search(r"/art/(\d+)\.html", link).group(1)): g
+               for link, g in conn.execute(
+                   "SELECT link, published_guessed FROM items")}
+    conn.close()
+    assert guessed == {2: 1, 3: 1, 4: 0, 5: 0}
+    r = run(bantin, tmp_path, "digest", "--format", "json", conf=conf)
+    assert r.returncode == 0, r.stderr
+    stories = [st for t in json.loads(r.stdout)["topics"] for st in t["stories"]]
+    assert len(stories) == 2
+    assert all(st["published"] is None for st in stories)
+    r = run(bantin, tmp_path, "digest", conf=conf)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("Không rõ ngày đăng") == 2
 
 
 def test_runtime_rule_error_is_per_feed(bantin, server, tmp_path):
