@@ -302,16 +302,21 @@ static int cmd_run(int argc, char **argv)
         status = EX_TEMPFAIL;
     else if (rep.refused && status == 0)
         status = EX_NOUSER;
-    if (status != EX_SOFTWARE && !cfg.smtp.enabled && !msg_quiet &&
-        isatty(STDERR_FILENO))
-        fprintf(stderr, "digest %s: %zu stories in %zu topics, %zu deliveries "
-                "written to %s/new\n", rep.day, rep.nstories, rep.ntopics,
-                rep.written, cfg.outbox_dir);
-    else if (status != EX_SOFTWARE && cfg.smtp.enabled && !msg_quiet &&
-             isatty(STDERR_FILENO))
-        fprintf(stderr, "digest %s: %zu stories in %zu topics, %zu deliveries "
-                "sent to %s\n", rep.day, rep.nstories, rep.ntopics,
-                rep.written, cfg.smtp.url);
+    /* The summary: on a terminal, or with -v (cron stays quiet). */
+    int tell = status != EX_SOFTWARE && !msg_quiet &&
+               (msg_verbose || isatty(STDERR_FILENO));
+    if (tell && !cfg.smtp.enabled)
+        fprintf(stderr, "digest %s: %zu stor%s in %zu topic%s, %zu deliver%s "
+                "written to %s/new\n", rep.day, rep.nstories,
+                rep.nstories == 1 ? "y" : "ies", rep.ntopics,
+                rep.ntopics == 1 ? "" : "s", rep.written,
+                rep.written == 1 ? "y" : "ies", cfg.outbox_dir);
+    else if (tell)
+        fprintf(stderr, "digest %s: %zu stor%s in %zu topic%s, %zu deliver%s "
+                "sent to %s\n", rep.day, rep.nstories,
+                rep.nstories == 1 ? "y" : "ies", rep.ntopics,
+                rep.ntopics == 1 ? "" : "s", rep.written,
+                rep.written == 1 ? "y" : "ies", cfg.smtp.url);
     if (prune_failed && status == 0)
         status = EX_SOFTWARE;
     digest_run_report_free(&rep);

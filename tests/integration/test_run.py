@@ -242,7 +242,14 @@ def test_summary_on_a_terminal(bantin, site):
     assert rc == 0
     n = c.execute("SELECT count(*) FROM digest_stories").fetchone()[0]
     assert ("digest %s: %d stories in " % (today_vn(), n)) in err
-    assert ("1 deliveries written to %s" % (d / "outbox" / "new")) in err
+    assert ("1 delivery written to %s" % (d / "outbox" / "new")) in err
+    # not a terminal: quiet, as under cron; -v asks for the summary anyway
+    r = run(bantin, conf, "run")
+    assert r.returncode == 0 and r.stderr == b""
+    r = run(bantin, conf, "-v", "run")
+    assert r.returncode == 0
+    assert ("0 deliveries written to %s" % (d / "outbox" / "new")
+            ) in r.stderr.decode()
 
 
 def digest_titles(bantin, conf, *args):
