@@ -134,17 +134,27 @@ int digest_run_freeze(const struct config *cfg, struct store *s, int64_t now,
 }
 
 const struct config_subscriber *
-digest_delivery_subscriber(const struct config *cfg,
-                           const struct store_delivery *dv,
+digest_delivery_subscriber(const struct config *cfg, struct store *s,
+                           int64_t now, const struct store_delivery *dv,
                            struct digest_run_report *rep)
 {
     const struct config_subscriber *sub =
         config_find_subscriber(cfg, dv->subscriber);
-    if (!sub)
-        add_line(rep, xasprintf("delivery %s to %s skipped: no longer a "
+    if (sub)
+        return sub;
+    /* Skipping it on every run would repeat this line each morning and
+     * keep its digest from ever being pruned: it is settled once, as
+     * refused (never retried), with the reason. */
+    char *why = xasprintf("not sent: no longer a subscriber in %s", cfg->path);
+    if (store_delivery_refused(s, dv->day, dv->subscriber, now, why) != 0)
+        add_line(rep, xasprintf("delivery %s to %s: %s", dv->day,
+                                dv->subscriber, store_error(s)));
+    else
+        add_line(rep, xasprintf("delivery %s to %s dropped: no longer a "
                                 "subscriber in %s", dv->day, dv->subscriber,
                                 cfg->path));
-    return sub;
+    free(why);
+    return NULL;
 }
 
 int digest_delivery_message(const struct config *cfg, struct store *s,
@@ -262,7 +272,7 @@ int digest_run_deliver(const struct config *cfg, struct store *s, int64_t now,
     int rc = 0;
     for (size_t i = 0; i < n && rc >= 0; i++) {
         const struct config_subscriber *sub =
-            digest_delivery_subscriber(cfg, &todo[i], rep);
+            digest_delivery_subscriber(cfg, s, now, &todo[i], rep);
         if (sub)
             rc = deliver_one(cfg, s, now, &todo[i], sub, rep, err, errlen);
     }

@@ -72,11 +72,13 @@ void digest_run_report_free(struct digest_run_report *rep);
 /* The steps every transport (outbox, SMTP) takes per delivery. */
 struct store_delivery;
 
-/* The subscriber of dv, or NULL after adding a "skipped: no longer a
- * subscriber" line to rep. */
+/* The subscriber of dv; or, when the config no longer names it, NULL
+ * after marking dv refused at now ("not sent: no longer a subscriber in
+ * CONFIG", so it is never tried again) and adding a "dropped" line to rep
+ * (printed once, not counted as refused by the server). */
 const struct config_subscriber *
-digest_delivery_subscriber(const struct config *cfg,
-                           const struct store_delivery *dv,
+digest_delivery_subscriber(const struct config *cfg, struct store *s,
+                           int64_t now, const struct store_delivery *dv,
                            struct digest_run_report *rep);
 
 /* The message of dv: its day's frozen digest filtered for sub, as an .eml.

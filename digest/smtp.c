@@ -440,7 +440,7 @@ int smtp_deliver(const struct config *cfg, struct store *s, int64_t now,
     for (size_t i = 0; i < n && rc >= 0; i++) {
         const struct store_delivery *dv = &todo[i];
         const struct config_subscriber *sub =
-            digest_delivery_subscriber(cfg, dv, rep);
+            digest_delivery_subscriber(cfg, s, now, dv, rep);
         if (!sub)
             continue;
         char why[768];

@@ -295,8 +295,8 @@ static void write_footer(const struct store_deliveries_view *view, FILE *out)
     if (refused)
         fprintf(out, "%s%zu refused (not retried)", sep, refused);
     if (gone)
-        fprintf(out, "; %zu to %s no longer in the config (skipped by every "
-                "run)", gone, gone == 1 ? "an address" : "addresses");
+        fprintf(out, "; %zu to %s no longer in the config (dropped by the "
+                "next run)", gone, gone == 1 ? "an address" : "addresses");
     fputc('\n', out);
 }
 

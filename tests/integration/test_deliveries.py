@@ -190,8 +190,8 @@ def test_table(bantin, history):
 
     assert footer == ("6 deliveries: 3 sent, 1 pending, 1 failed (retried by "
                       "the next run), 1 refused (not retried); 1 to an "
-                      "address no longer in the config (skipped by every "
-                      "run)")
+                      "address no longer in the config (dropped by the "
+                      "next run)")
 
     # looking changes nothing
     with sqlite3.connect(d / "state.db") as c:
@@ -263,29 +263,35 @@ def test_json(bantin, history):
     assert rows_json(bantin, conf, "--days", "1")[1]["subscriber"] == B
 
 
-def test_removed_subscriber_stays_pending(bantin, history):
-    """What `bantin send` does today with a delivery whose subscriber is no
-    longer configured: skips it with one line, never marks it; the view
-    is where the admin sees why it is still pending."""
+def test_removed_subscriber_is_dropped_once(bantin, history):
+    """A delivery whose subscriber the config no longer names: the view
+    says the next run drops it; `bantin send` then marks it refused with
+    the reason and one line, once, and never again (so it does not nag
+    every morning, and its digest can be pruned)."""
     d, conf, _ = history
     with sqlite3.connect(d / "state.db") as c:
         c.execute("DELETE FROM deliveries WHERE state <> 'sent' OR day <> ?",
                   (day(0),))
         add_delivery(c, day(0), GONE, "pending")
     c.close()
-    for _ in range(2):
-        r = run(bantin, conf, "send")
-        assert r.returncode == 0, r.stderr
-        assert ("delivery %s to %s skipped: no longer a subscriber" %
-                (day(0), GONE)) in r.stderr
-    gone = [o for o in rows_json(bantin, conf) if o["subscriber"] == GONE]
-    assert [(o["state"], o["attempts"], o["last_attempt"], o["in_config"])
-            for o in gone] == [("pending", 0, None, False)]
     r = run(bantin, conf, "deliveries")
     _, rows, footer = table(r.stdout)
     assert rows[0].split()[1] == GONE and rows[0].endswith("(not in config)")
     assert footer.endswith("; 1 to an address no longer in the config "
-                           "(skipped by every run)")
+                           "(dropped by the next run)")
+    r = run(bantin, conf, "send")
+    assert r.returncode == 0, r.stderr
+    assert ("delivery %s to %s dropped: no longer a subscriber in %s" %
+            (day(0), GONE, conf)) in r.stderr
+    r = run(bantin, conf, "send")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    gone = [o for o in rows_json(bantin, conf) if o["subscriber"] == GONE]
+    assert [(o["state"], o["in_config"]) for o in gone] == [("refused", False)]
+    assert gone[0]["last_error"] == (
+        "not sent: no longer a subscriber in %s" % conf)
+    r = run(bantin, conf, "deliveries")
+    _, rows, footer = table(r.stdout)
+    assert "no longer in the config" not in footer
 
     # no delivery in the window at all: the header and a count of 0
     with sqlite3.connect(d / "state.db") as c:

@@ -132,7 +132,7 @@ static void test_error_controls_and_lines(void **state)
     t = table_of("failed", NULL, 0);
     assert_non_null(strstr(t, "\n1 delivery: 1 failed (retried by the next "
                            "run); 1 to an address no longer in the config "
-                           "(skipped by every run)\n"));
+                           "(dropped by the next run)\n"));
     free(t);
 }
 
