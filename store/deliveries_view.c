@@ -12,6 +12,7 @@
 
 #include "internal.h"
 #include "store/store.h"
+#include "store/view_text.h"
 #include "util/buf.h"
 #include "util/util.h"
 
@@ -147,23 +148,6 @@ void store_deliveries_view_free(struct store_deliveries_view *view)
 
 /* ---- the table ---------------------------------------------------------- */
 
-/* "2026-11-23 08:15" in local time, or "-": the format of `feeds`. */
-static void format_local(int64_t t, int tz, char *buf, size_t size)
-{
-    if (t == TIME_NONE) {
-        snprintf(buf, size, "-");
-        return;
-    }
-    time_t lt = (time_t)(t + tz);
-    struct tm tm;
-    if (!gmtime_r(&lt, &tm)) {
-        snprintf(buf, size, "-");
-        return;
-    }
-    snprintf(buf, size, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
-}
-
 /* The first line of s with every other control character (C0, DEL, C1)
  * made a space, so an error written into the file by hand cannot move
  * the terminal's cursor; invalid UTF-8 ends it. Caller frees. */
@@ -188,48 +172,6 @@ static char *one_line(const char *s)
     return cell;
 }
 
-/* The display columns of the longest prefix of s (one line, valid UTF-8)
- * that fits in limit columns; its length in bytes goes to *bytes. */
-static size_t prefix_cols(const char *s, size_t limit, size_t *bytes)
-{
-    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-    size_t used = 0;
-    for (;;) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate(p, -1, &cp);
-        if (n <= 0 || cp == 0)
-            break;
-        int w = utf8proc_charwidth(cp);
-        if (used + (size_t)(w > 0 ? w : 0) > limit)
-            break;
-        used += (size_t)(w > 0 ? w : 0);
-        p += n;
-    }
-    *bytes = (size_t)((const char *)p - s);
-    return used;
-}
-
-/* Append s (one line) to b, cut to at most cols display columns with an
- * ellipsis marking a cut, as `feeds` cuts; returns the columns used. */
-static size_t add_cols(struct buf *b, const char *s, size_t cols)
-{
-    size_t all, part;
-    size_t used = prefix_cols(s, cols, &all);
-    if (s[all] == '\0') {
-        buf_add(b, s, all);
-        return used;
-    }
-    used = prefix_cols(s, cols - 1, &part);
-    buf_add(b, s, part);
-    buf_addstr(b, "\xe2\x80\xa6");   /* ... as one character */
-    return used + 1;
-}
-
-static void pad(struct buf *b, size_t used, size_t width)
-{
-    while (used++ < width)
-        buf_addc(b, ' ');
-}
 
 /* The ERROR cell of d, one line and cut; "-" for none. Caller frees. */
 static char *error_cell(const struct store_delivery_view *d, size_t *cols)
@@ -241,9 +183,9 @@ static char *error_cell(const struct store_delivery_view *d, size_t *cols)
     /* zero-width characters take bytes but no columns */
     buf_init(&b, (line ? strlen(line) : 0) + 8);
     if (line && line[0])
-        *cols = add_cols(&b, line, ERROR_COLS);
+        *cols = view_add_cols(&b, line, ERROR_COLS);
     else
-        *cols = add_cols(&b, "-", ERROR_COLS);
+        *cols = view_add_cols(&b, "-", ERROR_COLS);
     free(line);
     char *cell = buf_detach(&b);
     buf_release(&b);
@@ -254,7 +196,7 @@ static char *error_cell(const struct store_delivery_view *d, size_t *cols)
 static size_t cols_of(const char *s)
 {
     size_t bytes;
-    return prefix_cols(s, (size_t)-1, &bytes);
+    return view_prefix_cols(s, (size_t)-1, &bytes);
 }
 
 /* "14 deliveries: 12 sent, 1 failed (retried by the next run), ..." */
@@ -318,29 +260,29 @@ int store_deliveries_view_write_table(const struct store_deliveries_view *view,
     struct buf line;
     buf_init(&line, 64 * 1024);
     buf_addstr(&line, "DAY         SUBSCRIBER");
-    pad(&line, strlen("SUBSCRIBER"), subw);
+    view_pad(&line, strlen("SUBSCRIBER"), subw);
     buf_addstr(&line, "  STATE    ATTEMPTS  WHEN              ERROR");
-    pad(&line, strlen("ERROR"), errw);
+    view_pad(&line, strlen("ERROR"), errw);
     buf_addstr(&line, "  NOTES");
     fprintf(out, "%s\n", line.data);
     for (size_t i = 0; i < view->n; i++) {
         const struct store_delivery_view *d = &view->v[i];
         char when[64];
-        format_local(strcmp(d->state, "sent") == 0 ? d->sent_at
+        view_format_local(strcmp(d->state, "sent") == 0 ? d->sent_at
                                                    : d->last_attempt,
                      tz_offset, when, sizeof when);
         buf_reset(&line);
         buf_addstr(&line, d->day);
         buf_addstr(&line, "  ");
         buf_addstr(&line, d->subscriber);
-        pad(&line, cols_of(d->subscriber), subw);
+        view_pad(&line, cols_of(d->subscriber), subw);
         char *mid = xasprintf("  %-7s  %8lld  %-16s  ", d->state,
                               (long long)d->attempts, when);
         buf_addstr(&line, mid);
         free(mid);
         buf_addstr(&line, errors[i]);
         if (!d->in_config) {
-            pad(&line, errcols[i], errw);
+            view_pad(&line, errcols[i], errw);
             buf_addstr(&line, "  ");
             buf_addstr(&line, not_in_config);
         }
@@ -357,23 +299,6 @@ int store_deliveries_view_write_table(const struct store_deliveries_view *view,
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static json_t *when(int64_t t)
-{
-    if (t == TIME_NONE)
-        return json_null();
-    char buf[32];
-    time_format_utc(t, buf, sizeof buf);
-    return json_string(buf);
-}
-
-/* A string from the store, or null; json_string refuses invalid UTF-8 (a
- * hand-edited database), which then shows as null. */
-static json_t *str(const char *s)
-{
-    json_t *j = s ? json_string(s) : NULL;
-    return j ? j : json_null();
-}
-
 int store_deliveries_view_write_json(const struct store_deliveries_view *view,
                                      FILE *out)
 {
@@ -381,14 +306,14 @@ int store_deliveries_view_write_json(const struct store_deliveries_view *view,
     for (size_t i = 0; i < view->n; i++) {
         const struct store_delivery_view *d = &view->v[i];
         json_t *o = json_object();
-        json_object_set_new(o, "day", str(d->day));
-        json_object_set_new(o, "subscriber", str(d->subscriber));
-        json_object_set_new(o, "state", str(d->state));
+        json_object_set_new(o, "day", view_json_str(d->day));
+        json_object_set_new(o, "subscriber", view_json_str(d->subscriber));
+        json_object_set_new(o, "state", view_json_str(d->state));
         json_object_set_new(o, "attempts", json_integer(d->attempts));
-        json_object_set_new(o, "last_attempt", when(d->last_attempt));
-        json_object_set_new(o, "sent_at", when(d->sent_at));
-        json_object_set_new(o, "last_error", str(d->last_error));
-        json_object_set_new(o, "message_id", str(d->message_id));
+        json_object_set_new(o, "last_attempt", view_json_time(d->last_attempt));
+        json_object_set_new(o, "sent_at", view_json_time(d->sent_at));
+        json_object_set_new(o, "last_error", view_json_str(d->last_error));
+        json_object_set_new(o, "message_id", view_json_str(d->message_id));
         json_object_set_new(o, "in_config", json_boolean(d->in_config));
         json_array_append_new(list, o);
     }

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <utf8proc.h>
 
+#include "store/view_text.h"
 #include "util/buf.h"
 #include "util/util.h"
 
@@ -113,68 +114,6 @@ void store_feeds_view_free(struct store_feeds_view *view)
 
 /* ---- the table ---------------------------------------------------------- */
 
-/* "2026-11-23 08:15" in local time, or "-". */
-static void format_local(int64_t t, int tz, char *buf, size_t size)
-{
-    if (t == TIME_NONE) {
-        snprintf(buf, size, "-");
-        return;
-    }
-    time_t lt = (time_t)(t + tz);
-    struct tm tm;
-    if (!gmtime_r(&lt, &tm)) {
-        snprintf(buf, size, "-");
-        return;
-    }
-    snprintf(buf, size, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
-}
-
-/* The display columns of the longest prefix of s, up to a line break,
- * that fits in limit columns; its length in bytes goes to *bytes. Invalid
- * UTF-8 (none is stored, but the database is a file anyone may edit) ends
- * the text. */
-static size_t prefix_cols(const char *s, size_t limit, size_t *bytes)
-{
-    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-    size_t used = 0;
-    for (;;) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate(p, -1, &cp);
-        if (n <= 0 || cp == 0 || cp == '\n' || cp == '\r')
-            break;
-        int w = utf8proc_charwidth(cp);
-        if (used + (size_t)(w > 0 ? w : 0) > limit)
-            break;
-        used += (size_t)(w > 0 ? w : 0);
-        p += n;
-    }
-    *bytes = (size_t)((const char *)p - s);
-    return used;
-}
-
-/* Append the first line of s to b, cut to at most cols display columns
- * with an ellipsis marking a cut; returns the columns used. */
-static size_t add_cols(struct buf *b, const char *s, size_t cols)
-{
-    size_t all, part;
-    size_t used = prefix_cols(s, cols, &all);
-    if (s[all] == '\0' || s[all] == '\n' || s[all] == '\r') {
-        buf_add(b, s, all);
-        return used;
-    }
-    used = prefix_cols(s, cols - 1, &part);
-    buf_add(b, s, part);
-    buf_addstr(b, "\xe2\x80\xa6");   /* ... as one character */
-    return used + 1;
-}
-
-static void pad(struct buf *b, size_t used, size_t width)
-{
-    while (used++ < width)
-        buf_addc(b, ' ');
-}
-
 static void add_note(struct buf *notes, const char *s)
 {
     if (notes->len)
@@ -186,7 +125,7 @@ static void notes_of(const struct store_feed_view *fv, struct buf *notes)
 {
     const struct store_feed *r = &fv->row;
     if (fv->known && r->last_error && r->last_error[0])
-        add_cols(notes, r->last_error, ERROR_COLS);
+        view_add_cols(notes, r->last_error, ERROR_COLS);
     if (!fv->cf->enabled)
         add_note(notes, "disabled");
     if (fv->url_changed)
@@ -223,7 +162,7 @@ int store_feeds_view_write_table(const struct store_feeds_view *view,
     buf_init(&line, 64 * 1024);
     buf_init(&notes, 16 * 1024);
     buf_addstr(&line, "ID");
-    pad(&line, 2, wid);
+    view_pad(&line, 2, wid);
     fprintf(out, "%s  %-8s  %-16s  %-16s  %6s  %4s  %-*s  %s\n", line.data,
             "STATE", "LAST OK", "NEXT ATTEMPT", "ITEMS", "7D", TITLE_COLS,
             "TITLE", "NOTES");
@@ -231,24 +170,24 @@ int store_feeds_view_write_table(const struct store_feeds_view *view,
         const struct store_feed_view *fv = &view->v[i];
         const struct store_feed *r = &fv->row;
         char last_ok[64], next[64];
-        format_local(r->last_ok, tz_offset, last_ok, sizeof last_ok);
+        view_format_local(r->last_ok, tz_offset, last_ok, sizeof last_ok);
         /* a gone or disabled feed has no next attempt to speak of */
-        format_local(r->gone || !fv->cf->enabled ? TIME_NONE : r->next_attempt,
+        view_format_local(r->gone || !fv->cf->enabled ? TIME_NONE : r->next_attempt,
                      tz_offset, next, sizeof next);
         buf_reset(&line);
         buf_reset(&notes);
         buf_addstr(&line, fv->cf->id);
-        pad(&line, strlen(fv->cf->id), wid);
+        view_pad(&line, strlen(fv->cf->id), wid);
         char *mid = xasprintf("  %-8s  %-16s  %-16s  %6lld  %4lld  ", fv->state,
                               last_ok, next, (long long)r->items,
                               (long long)r->items_7d);
         buf_addstr(&line, mid);
         free(mid);
         const char *title = display_title(fv);
-        size_t used = add_cols(&line, title ? title : "-", TITLE_COLS);
+        size_t used = view_add_cols(&line, title ? title : "-", TITLE_COLS);
         notes_of(fv, &notes);
         if (notes.len) {
-            pad(&line, used, TITLE_COLS);
+            view_pad(&line, used, TITLE_COLS);
             buf_addstr(&line, "  ");
             buf_addstr(&line, notes.data);
         }
@@ -261,23 +200,6 @@ int store_feeds_view_write_table(const struct store_feeds_view *view,
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static json_t *when(int64_t t)
-{
-    if (t == TIME_NONE)
-        return json_null();
-    char buf[32];
-    time_format_utc(t, buf, sizeof buf);
-    return json_string(buf);
-}
-
-/* A string from the config or the store, or null; json_string refuses
- * invalid UTF-8 (a hand-edited database), which then shows as null. */
-static json_t *str(const char *s)
-{
-    json_t *j = s ? json_string(s) : NULL;
-    return j ? j : json_null();
-}
-
 int store_feeds_view_write_json(const struct store_feeds_view *view,
                                 FILE *out)
 {
@@ -286,17 +208,17 @@ int store_feeds_view_write_json(const struct store_feeds_view *view,
         const struct store_feed_view *fv = &view->v[i];
         const struct store_feed *r = &fv->row;
         json_t *o = json_object();
-        json_object_set_new(o, "id", str(fv->cf->id));
-        json_object_set_new(o, "url", str(fv->cf->url));
-        json_object_set_new(o, "title", str(display_title(fv)));
+        json_object_set_new(o, "id", view_json_str(fv->cf->id));
+        json_object_set_new(o, "url", view_json_str(fv->cf->url));
+        json_object_set_new(o, "title", view_json_str(display_title(fv)));
         json_object_set_new(o, "state", json_string(fv->state));
-        json_object_set_new(o, "last_ok", when(r->last_ok));
+        json_object_set_new(o, "last_ok", view_json_time(r->last_ok));
         json_object_set_new(o, "last_error",
-                            str(fv->known ? r->last_error : NULL));
+                            view_json_str(fv->known ? r->last_error : NULL));
         json_object_set_new(o, "items", json_integer(r->items));
         json_object_set_new(o, "items_7d", json_integer(r->items_7d));
         json_object_set_new(o, "next_attempt",
-                            when(r->gone || !fv->cf->enabled ? TIME_NONE
+                            view_json_time(r->gone || !fv->cf->enabled ? TIME_NONE
                                                              : r->next_attempt));
         json_object_set_new(o, "id_mode", json_string(
                                 r->id_mode == STORE_ID_LINK ? "link" : "guid"));
