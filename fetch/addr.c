@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "util/util.h"
+
 /* One IPv4 range: the address with its host bits zero, and the mask. */
 struct v4_range {
     uint32_t net, mask;
@@ -82,6 +84,80 @@ int fetch_addr_public_text(const char *ip)
     if (inet_pton(AF_INET6, ip, &a6) == 1)
         return fetch_addr_public_v6(a6.s6_addr);
     return 0;
+}
+
+/* host without its final dots into out; 0, or -1 when it does not fit. */
+static int strip_final_dots(const char *host, char *out, size_t size)
+{
+    size_t n = strlen(host);
+    while (n > 0 && host[n - 1] == '.')
+        n--;
+    if (n >= size)
+        return -1;
+    memcpy(out, host, n);
+    out[n] = '\0';
+    return 0;
+}
+
+int fetch_addr_is_literal(const char *host)
+{
+    if (!host)
+        return 0;
+    if (strchr(host, ':'))
+        return 1;
+    size_t n = strlen(host);
+    while (n > 0 && host[n - 1] == '.')
+        n--;
+    size_t start = n;
+    while (start > 0 && host[start - 1] != '.')
+        start--;
+    const char *label = host + start;
+    size_t len = n - start;
+    if (len == 0)
+        return 0;
+    size_t i = 0;
+    if (len >= 2 && label[0] == '0' && (label[1] == 'x' || label[1] == 'X')) {
+        for (i = 2; i < len; i++)
+            if (!IS_DIGIT(label[i]) &&
+                !((label[i] | 0x20) >= 'a' && (label[i] | 0x20) <= 'f'))
+                return 0;
+        return 1;
+    }
+    for (i = 0; i < len; i++)
+        if (!IS_DIGIT(label[i]))
+            return 0;
+    return 1;
+}
+
+int fetch_addr_literal_public(const char *host)
+{
+    char text[256];
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (!host || strip_final_dots(host, text, sizeof text) != 0)
+        return -1;
+    if (strchr(text, ':'))
+        return inet_pton(AF_INET6, text, &a6) == 1
+                   ? fetch_addr_public_v6(a6.s6_addr)
+                   : -1;
+    /* inet_aton, not inet_pton: it reads every spelling a resolver does */
+    if (inet_aton(text, &a4) == 0)
+        return -1;
+    return fetch_addr_public_v4(ntohl(a4.s_addr));
+}
+
+int fetch_addr_loopback_name(const char *host)
+{
+    static const char name[] = "localhost";
+    const size_t namelen = sizeof name - 1;
+    if (!host)
+        return 0;
+    size_t n = strlen(host);
+    while (n > 0 && host[n - 1] == '.')   /* "localhost." is the same name */
+        n--;
+    if (n < namelen || ascii_ncasecmp(host + n - namelen, name, namelen) != 0)
+        return 0;
+    return n == namelen || host[n - namelen - 1] == '.';
 }
 
 void fetch_addr_format(const struct sockaddr *sa, size_t len, char *out,

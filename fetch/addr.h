@@ -36,6 +36,24 @@ int fetch_addr_public_sockaddr(const struct sockaddr *sa, size_t len);
  * it is non-public or not a numeric address at all (fail closed). */
 int fetch_addr_public_text(const char *ip);
 
+/* 1 when host (ASCII as curl sends it, no brackets) is written as an IP
+ * address, as a resolver would read it: anything with a ':' (IPv6, with
+ * a zone perhaps; no name has one), or a host whose last label (final
+ * dots aside) is a number, decimal or 0x hex (the "ends in a number" rule
+ * of the WHATWG URL standard): inet_aton reads "127.1", "0x7f.1" and
+ * "2130706433" as 127.0.0.1. 0 for a name. */
+int fetch_addr_is_literal(const char *host);
+
+/* Of a host fetch_addr_is_literal accepts: 1 when the address it spells
+ * is public, 0 when non-public, -1 when it spells no address at all
+ * ("1.2.3.4.5", a zone index, NULL). */
+int fetch_addr_literal_public(const char *host);
+
+/* 1 when host is "localhost" or a name under it ("a.localhost"), in any
+ * case, with or without the final dot: RFC 6761 6.3 reserves them for the
+ * loopback, so they are non-public whatever a resolver says. Else 0. */
+int fetch_addr_loopback_name(const char *host);
+
 /* The numeric text of sa into out (size bytes, NUL-terminated): "::1",
  * "127.0.0.1", or "?" for another family or a short length. */
 void fetch_addr_format(const struct sockaddr *sa, size_t len, char *out,

@@ -10,7 +10,9 @@
  * The guard of fetch.h (where a transfer may connect) sits in two curl
  * callbacks: open_socket sees each address after DNS and before connect,
  * check_request sees the connection's address before each request, which
- * is the only look at a connection curl reuses. */
+ * is the only look at a connection curl reuses. Through a proxy both see
+ * only the proxy's address, and judge the target's host instead
+ * (proxied_allows). */
 #include "fetch/fetch.h"
 
 #include <curl/curl.h>
@@ -78,6 +80,7 @@ struct run {
     size_t waiting;      /* requests not yet started */
     long inflight;
     struct job *jobs;    /* in flight */
+    char *proxy_label;   /* opt->proxy as messages name it, or NULL */
 };
 
 static int curl_ready;
@@ -104,6 +107,7 @@ void fetch_options_default(struct fetch_options *o)
     o->max_host_connections = LIMIT_HOST_CONNECTIONS;
     o->max_total = LIMIT_FETCH_PARALLEL;
     o->ca_file = NULL;
+    o->proxy = NULL;
 }
 
 void fetch_options_from_limits(struct fetch_options *o,
@@ -114,6 +118,13 @@ void fetch_options_from_limits(struct fetch_options *o,
     o->connect_timeout_ms = l->connect_timeout * 1000L;
     o->timeout_ms = l->timeout * 1000L;
     o->max_redirects = l->max_redirects;
+}
+
+void fetch_options_from_config(struct fetch_options *o,
+                               const struct config *cfg)
+{
+    fetch_options_from_limits(o, &cfg->limits);
+    o->proxy = cfg->proxy;
 }
 
 /* ---- small parsers ---------------------------------------------------- */
@@ -360,32 +371,119 @@ char *fetch_url_host(const char *url)
     return out;
 }
 
+#define ONLY_CONFIGURED "a non-public address (only the configured host may)"
+
+/* The host of the URL curl is on now, normalized (malloc'd), or NULL.
+ * During a redirect CURLINFO_EFFECTIVE_URL is already the new URL when
+ * the socket opens and when the request is about to go. */
+static char *current_host(struct job *j)
+{
+    char *url = NULL;
+    curl_easy_getinfo(j->easy, CURLINFO_EFFECTIVE_URL, &url);
+    return fetch_url_host(url);
+}
+
+static int is_trusted(const struct job *j, const char *host)
+{
+    return host && j->trusted && strcmp(host, j->trusted) == 0;
+}
+
+/* Keep the first refusal, for the error: "refused: " + what. */
+static void refuse(struct job *j, const char *what)
+{
+    if (!j->refused) {
+        j->refused = 1;
+        snprintf(j->refusal, sizeof j->refusal, "refused: %s", what);
+    }
+}
+
 /* Whether the transfer may go on to the address ip (numeric text) that
  * is_public judged: yes for a public one, and for any when the host it is
- * for is the request's trusted host. That host is the one of the URL curl
- * is on now: during a redirect, CURLINFO_EFFECTIVE_URL is already the new
- * URL when the socket opens. A refusal is kept (the first) for the error. */
+ * for is the request's trusted host. */
 static int guard_allows(struct job *j, int is_public, const char *ip)
 {
     if (is_public)
         return 1;
-    char *url = NULL;
-    curl_easy_getinfo(j->easy, CURLINFO_EFFECTIVE_URL, &url);
-    char *host = fetch_url_host(url);
-    int ok = host && j->trusted && strcmp(host, j->trusted) == 0;
-    if (!ok && !j->refused) {
-        j->refused = 1;
+    char *host = current_host(j);
+    int ok = is_trusted(j, host);
+    if (!ok) {
+        char what[200];
         if (host && strcmp(host, ip) == 0)
-            snprintf(j->refusal, sizeof j->refusal,
-                     "refused: %s is a non-public address (only the "
-                     "configured host may)", ip);
+            snprintf(what, sizeof what, "%s is " ONLY_CONFIGURED, ip);
         else
-            snprintf(j->refusal, sizeof j->refusal,
-                     "refused: %s resolves to %s, a non-public address "
-                     "(only the configured host may)", host ? host : "?", ip);
+            snprintf(what, sizeof what, "%s resolves to %s, " ONLY_CONFIGURED,
+                     host ? host : "?", ip);
+        refuse(j, what);
     }
     free(host);
     return ok;
+}
+
+/* The host of the URL curl is on now, as curl sends it to a proxy:
+ * percent-decoded and through IDNA ("１２７.0.0.1" goes out as
+ * "127.0.0.1", "ＬＯＣＡＬＨＯＳＴ" as "localhost"), lower case. Malloc'd,
+ * or NULL when curl could not say (it would not send it either). */
+static char *current_ascii_host(struct job *j)
+{
+    char *url = NULL, *host = NULL, *out = NULL;
+    CURLU *u = curl_url();
+    if (!u)
+        die(70, "out of memory");
+    curl_easy_getinfo(j->easy, CURLINFO_EFFECTIVE_URL, &url);
+    if (url &&
+        curl_url_set(u, CURLUPART_URL, url,
+                     CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, CURLU_PUNYCODE) == CURLUE_OK &&
+        host[0])
+        out = host_normal(host);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return out;
+}
+
+/* Through the proxy (fetch.h): the connection is the proxy's, allowed
+ * whatever its address; the target is judged by its host as curl sends
+ * it, since the proxy, not bantin, resolves it. */
+static int proxied_allows(struct job *j)
+{
+    char *host = current_host(j);
+    if (is_trusted(j, host)) {
+        free(host);
+        return 1;
+    }
+    char *ascii = current_ascii_host(j);
+    int ok = 1;
+    char what[200];
+    if (is_trusted(j, ascii)) {
+        ok = 1;     /* what the proxy is sent is the trusted host */
+    } else if (!ascii) {
+        /* curl 7.88 cannot give the IDNA form of any non-ASCII name, and
+         * one may spell an address ("１２７.0.0.1"): fail closed */
+        ok = 0;
+        snprintf(what, sizeof what, "%s could not be checked (no ASCII "
+                 "form of the name)", host ? host : "the URL's host");
+    } else if (fetch_addr_is_literal(ascii)) {
+        int pub = fetch_addr_literal_public(ascii);
+        ok = pub == 1;
+        if (pub < 0)
+            snprintf(what, sizeof what, "%s is not a valid address", ascii);
+        else
+            snprintf(what, sizeof what, "%s is " ONLY_CONFIGURED, ascii);
+    } else if (fetch_addr_loopback_name(ascii)) {
+        ok = 0;
+        snprintf(what, sizeof what, "%s resolves to the loopback, "
+                 ONLY_CONFIGURED, ascii);
+    }
+    if (!ok)
+        refuse(j, what);
+    free(host);
+    free(ascii);
+    return ok;
+}
+
+static int proxied(const struct job *j)
+{
+    return j->run->proxy_label != NULL;
 }
 
 /* CURLOPT_OPENSOCKETFUNCTION: every socket curl opens, after DNS and
@@ -400,9 +498,16 @@ static curl_socket_t open_socket(void *ud, curlsocktype purpose,
     const struct sockaddr *sa = (const struct sockaddr *)(void *)&a->addr;
     size_t len = a->addrlen;
     char ip[64];
-    fetch_addr_format(sa, len, ip, sizeof ip);
-    if (!guard_allows(j, fetch_addr_public_sockaddr(sa, len), ip))
-        return CURL_SOCKET_BAD;
+    if (proxied(j)) {
+        /* With a proxy and NOPROXY "", every socket is to the proxy. An
+         * https target's CONNECT would follow as soon as this connects. */
+        if (!proxied_allows(j))
+            return CURL_SOCKET_BAD;
+    } else {
+        fetch_addr_format(sa, len, ip, sizeof ip);
+        if (!guard_allows(j, fetch_addr_public_sockaddr(sa, len), ip))
+            return CURL_SOCKET_BAD;
+    }
     int type = a->socktype;
 #ifdef SOCK_CLOEXEC
     type |= SOCK_CLOEXEC;
@@ -413,7 +518,10 @@ static curl_socket_t open_socket(void *ud, curlsocktype purpose,
 /* CURLOPT_PREREQFUNCTION: before each request, on a new or reused
  * connection. Curl reuses a connection for the same host name whatever
  * request opened it, so a request that does not trust that host must not
- * ride a connection to a non-public address opened for one that did. */
+ * ride a connection to a non-public address opened for one that did.
+ * Through a proxy, primary_ip is the proxy's, and a plain-http request
+ * rides a kept-alive connection to it whatever its target: this is the
+ * one look at such a target before the proxy hears of it. */
 static int check_request(void *ud, char *primary_ip, char *local_ip,
                          int primary_port, int local_port)
 {
@@ -421,9 +529,10 @@ static int check_request(void *ud, char *primary_ip, char *local_ip,
     (void)local_ip;
     (void)primary_port;
     (void)local_port;
-    return guard_allows(j, fetch_addr_public_text(primary_ip), primary_ip)
-               ? CURL_PREREQFUNC_OK
-               : CURL_PREREQFUNC_ABORT;
+    int ok = proxied(j) ? proxied_allows(j)
+                        : guard_allows(j, fetch_addr_public_text(primary_ip),
+                                       primary_ip);
+    return ok ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
 }
 
 /* ---- results ------------------------------------------------------------ */
@@ -492,6 +601,140 @@ static int is_http_url(const char *url)
                    ascii_ncasecmp(url, "https://", 8) == 0);
 }
 
+static int is_https_url(const char *url)
+{
+    return url && ascii_ncasecmp(url, "https://", 8) == 0;
+}
+
+/* "host:port" of url, the port its scheme's default when not given, or
+ * "?" (for messages only). */
+static void url_host_port(const char *url, char *out, size_t size)
+{
+    snprintf(out, size, "?");
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL;
+    if (u && url && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+            CURLUE_OK)
+        snprintf(out, size, "%s:%s", host, port);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+}
+
+/* The proxy as messages name it: "http://10.0.0.1:3128", without the
+ * credentials or path its URL may hold, and with the port curl uses when
+ * none is written (1080, or 443 for https://). Malloc'd. */
+static char *proxy_label(const char *proxy)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+    if (!u)
+        die(70, "out of memory");
+    if (curl_url_set(u, CURLUPART_URL, proxy, CURLU_NON_SUPPORT_SCHEME) ==
+            CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+            port = NULL;
+        out = xasprintf("%s://%s:%s", scheme, host,
+                        port ? port
+                             : ascii_casecmp(scheme, "https") == 0 ? "443"
+                                                                   : "1080");
+    } else {
+        out = xstrdup("(unreadable URL)");
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return out;
+}
+
+/* Put "proxy LABEL: " before the error already set. */
+static void blame_proxy(struct job *j)
+{
+    struct fetch_result *r = &j->res;
+    char was[sizeof r->error];
+    snprintf(was, sizeof was, "%s", r->error);
+    set_error(r, "proxy %s: %s", j->run->proxy_label, was);
+}
+
+/* A failure on the way through the proxy, before the target could answer,
+ * named after the proxy. Returns 1 when the error was set here; 0 to let
+ * describe_curl_error describe rc (and proxy_to_blame decide). */
+static int describe_proxy_error(struct job *j, CURLcode rc)
+{
+    struct fetch_result *r = &j->res;
+    const char *px = j->run->proxy_label;
+    long connect_code = 0;
+    char where[300];
+    /* The proxy's reply to the CONNECT of an https target: 0 when there
+     * was none, 200 once the tunnel is up. */
+    curl_easy_getinfo(j->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+    if (connect_code == 407) {
+        set_error(r, "proxy %s: authentication required (HTTP 407)", px);
+        return 1;
+    }
+    if (connect_code >= 300) {
+        url_host_port(r->final_url, where, sizeof where);
+        set_error(r, "proxy %s: refused the tunnel to %s (HTTP %ld)", px,
+                  where, connect_code);
+        return 1;
+    }
+    if (rc == CURLE_COULDNT_RESOLVE_PROXY) {
+        url_host(j->run->opt->proxy, where, sizeof where);
+        set_error(r, "proxy %s: could not resolve host '%s'", px, where);
+        return 1;
+    }
+    if (connect_code == 0 && is_https_url(r->final_url) &&
+        (rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
+         rc == CURLE_GOT_NOTHING)) {
+        set_error(r, "proxy %s: connection closed before the tunnel was "
+                  "set up", px);
+        return 1;
+    }
+    /* Curl's connect time of a tunnel counts until the proxy's reply to
+     * CONNECT: the proxy may be slow, or slow to reach the target. */
+    if (connect_code == 0 && is_https_url(r->final_url) &&
+        rc == CURLE_OPERATION_TIMEDOUT && !strstr(j->errbuf, "too slow")) {
+        curl_off_t connected = 0;
+        curl_easy_getinfo(j->easy, CURLINFO_CONNECT_TIME_T, &connected);
+        if (connected == 0) {
+            char t[32];
+            format_ms(t, sizeof t, j->run->opt->connect_timeout_ms);
+            url_host_port(r->final_url, where, sizeof where);
+            set_error(r, "proxy %s: no tunnel to %s within %s", px, where, t);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* After describe_curl_error: whether that failure was the proxy's. */
+static int proxy_to_blame(struct job *j, CURLcode rc)
+{
+    long connect_code = 0;
+    curl_off_t connected = 0;
+    curl_easy_getinfo(j->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+    curl_easy_getinfo(j->easy, CURLINFO_CONNECT_TIME_T, &connected);
+    switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+        return 1;   /* every socket goes to the proxy (not a refusal here) */
+    case CURLE_OPERATION_TIMEDOUT:
+        return connected == 0 && !strstr(j->errbuf, "too slow");
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+        /* TLS to an https:// proxy: before any tunnel, or the only TLS
+         * for an http target */
+        return is_https_url(j->run->opt->proxy) &&
+               (connect_code == 0 || !is_https_url(j->res.final_url));
+    default:
+        return 0;
+    }
+}
+
 static void describe_curl_error(struct job *j, CURLcode rc)
 {
     struct fetch_result *r = &j->res;
@@ -500,6 +743,8 @@ static void describe_curl_error(struct job *j, CURLcode rc)
     char t[32], host[256];
     long oserr = 0;
 
+    if (proxied(j) && describe_proxy_error(j, rc))
+        return;
     switch (rc) {
     case CURLE_UNSUPPORTED_PROTOCOL:
         if (r->redirect_count > 0 || !is_http_url(r->final_url))
@@ -575,6 +820,8 @@ static void describe_curl_error(struct job *j, CURLcode rc)
         set_error(r, "%s", detail);
         break;
     }
+    if (proxied(j) && proxy_to_blame(j, rc))
+        blame_proxy(j);
 }
 
 /* Fill in the result from curl's view of the finished transfer. */
@@ -615,6 +862,11 @@ static void collect(struct job *j, CURLcode rc)
         r->outcome = FETCH_OK;
     } else if (code == 304) {
         r->outcome = FETCH_NOT_MODIFIED;
+    } else if (code == 407 && proxied(j)) {
+        /* a plain-http request's answer, from the proxy itself */
+        r->outcome = FETCH_FAILED;
+        set_error(r, "proxy %s: authentication required (HTTP 407)",
+                  j->run->proxy_label);
     } else {
         r->outcome = FETCH_FAILED;
         set_error(r, "HTTP %ld", code);
@@ -723,9 +975,16 @@ static int setup_easy(struct job *j)
     SET(CURLOPT_OPENSOCKETDATA, j);
     SET(CURLOPT_PREREQFUNCTION, check_request);
     SET(CURLOPT_PREREQDATA, j);
-    /* "" ignores http_proxy and its kin: through a proxy the guard would
-     * see the proxy's address, and the proxy would reach any target. */
-    SET(CURLOPT_PROXY, "");
+    /* The admin's proxy, for every host (NOPROXY "": no_proxy does not
+     * apply), with the guard judging targets by name (proxied_allows); or
+     * "", which ignores http_proxy and its kin: through a proxy the
+     * guard would see the proxy's address, and the proxy reach any target. */
+    if (j->run->proxy_label) {
+        SET(CURLOPT_PROXY, o->proxy);
+        SET(CURLOPT_NOPROXY, "");
+    } else {
+        SET(CURLOPT_PROXY, "");
+    }
     /* HTTP/2 over TLS where the server offers it (ALPN); a libcurl without
      * it still fetches over 1.1. PIPEWAIT makes a transfer wait for a
      * connection that may multiplex it; only TLS can tell that early (ALPN):
@@ -998,8 +1257,14 @@ int fetch_run(const struct fetch_request *reqs, size_t n,
         return -1;
     }
     long total = opt->max_total > 0 ? opt->max_total : 1;
+    if (opt->proxy && opt->proxy[0])
+        run.proxy_label = proxy_label(opt->proxy);
+    /* Curl counts a plain-http connection through a proxy against the
+     * proxy's host: its per-host cap would then hold every transfer but
+     * max_host_connections inside curl, where the wait counts against the
+     * timeout. The per-host limit is ours anyway (start_more, per target). */
     curl_multi_setopt(run.multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-                      opt->max_host_connections);
+                      run.proxy_label ? total : opt->max_host_connections);
     curl_multi_setopt(run.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, total);
     curl_multi_setopt(run.multi, CURLMOPT_MAXCONNECTS, total);
 
@@ -1026,6 +1291,7 @@ int fetch_run(const struct fetch_request *reqs, size_t n,
         free(run.hosts[i].queue);
     }
     free(run.hosts);
+    free(run.proxy_label);
     curl_multi_cleanup(run.multi);
     return 0;
 }

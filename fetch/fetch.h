@@ -35,8 +35,39 @@
  * The address is checked as curl opens each socket (after DNS, before
  * connect) and again before each request, which catches a transfer that
  * would reuse a connection opened for a request that trusted its host.
- * Proxies from the environment (http_proxy, ...) are ignored: through a
- * proxy, bantin would see the proxy's address, never the target's. */
+ * Proxies from the environment (http_proxy, no_proxy, ...) are always
+ * ignored: through a proxy bantin sees the proxy's address, never the
+ * target's, so only the admin may name one (fetch_options.proxy).
+ *
+ * Through fetch_options.proxy, every transfer (no_proxy does not apply):
+ *  - The proxy's own address is allowed whatever it is: the admin named
+ *    it, and it is usually an intranet host. Every socket goes to it.
+ *  - The proxy resolves the target's name, so bantin cannot see where it
+ *    connects; the guard judges the target's host as the URL gives it,
+ *    before each hop's request reaches the proxy:
+ *    a trusted host is allowed, as directly;
+ *    an IP literal, in any spelling a resolver reads ("127.1", "0x7f.1";
+ *    fetch_addr_is_literal), is classified as above ("refused: 10.0.0.5
+ *    is a non-public address ...");
+ *    "localhost" and the names under it (RFC 6761) are refused
+ *    ("refused: a.localhost resolves to the loopback, a non-public
+ *    address ...");
+ *    a name with no ASCII form curl can give is refused (it may spell
+ *    an address: "１２７.0.0.1" goes out as 127.0.0.1);
+ *    any other name is left to the proxy's own policy: bantin does not
+ *    resolve it, since its answer need not be the proxy's (another
+ *    resolver, split DNS, a short TTL) and since the networks that need a
+ *    proxy often resolve no outside name at all. The proxy should refuse
+ *    non-public destinations itself (bantin.conf(5)).
+ *  - Where: as curl opens a socket to the proxy (the CONNECT of an https
+ *    target is sent only after that, so the proxy never hears of a
+ *    refused tunnel) and before each request (a plain-http request rides
+ *    any kept-alive connection to the proxy, whatever its target).
+ *  - A failure of the proxy names it, without its credentials: "proxy
+ *    http://10.0.0.1:3128: connection refused", "... could not resolve
+ *    host 'proxy.example.vn'", "... authentication required (HTTP 407)",
+ *    "... refused the tunnel to example.vn:443 (HTTP 403)", "... no
+ *    tunnel to example.vn:443 within 10 s". */
 #ifndef BANTIN_FETCH_H
 #define BANTIN_FETCH_H
 
@@ -100,6 +131,9 @@ struct fetch_options {
     long max_host_connections; /* transfers at once per scheme://host:port */
     long max_total;            /* transfers (and connections) at once */
     const char *ca_file;       /* extra CA bundle (tests), or NULL: system */
+    const char *proxy;         /* http(s)://[user:password@]host[:port] of
+                                * the proxy every transfer goes through,
+                                * or NULL: direct (see above) */
 };
 
 /* Free what a fetch_result holds (body and strings); fields taken by the
@@ -114,6 +148,12 @@ void fetch_options_default(struct fetch_options *o);
 struct config_limits;
 void fetch_options_from_limits(struct fetch_options *o,
                                const struct config_limits *l);
+
+/* fetch_options_from_limits with cfg->limits, and the proxy of
+ * [bantin] proxy (cfg->proxy; o points into cfg, which must outlive it). */
+struct config;
+void fetch_options_from_config(struct fetch_options *o,
+                               const struct config *cfg);
 
 /* Called once per request, in fetch_run's thread, as it completes. res is
  * fetch_run's and freed when the callback returns: to keep a piece, take it

@@ -515,7 +515,7 @@ enum fetch_update_status fetch_update(const struct config *cfg,
         reqs[i].user = &jobs[i];
     }
     struct fetch_options o;
-    fetch_options_from_limits(&o, &cfg->limits);
+    fetch_options_from_config(&o, cfg);
 
     struct ctx c = {s, rep, 0, NULL, 0};
     enum fetch_update_status status = FETCH_UPDATE_OK;
