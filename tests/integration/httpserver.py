@@ -39,13 +39,20 @@ Paths (every one also counted in /stats):
   /switch/NAME          RSS, or the status last set by /control/NAME?status=N
   /echo                 JSON of the request headers
   /stats                JSON counters; /reset zeroes them
+
+With --proxy (or start_proxy_in_thread()), a minimal forward proxy instead,
+for the fetcher's [bantin] proxy (see ProxyHandler): absolute-form GET of
+http URLs and CONNECT tunnels, each counted in its /stats under
+"GET http://host:port/path?query" or "CONNECT host:port".
 """
 
 import argparse
+import http.client
 import email.utils
 import gzip
 import json
 import os
+import select
 import socket
 import sys
 import threading
@@ -522,6 +529,220 @@ def start_in_thread(port=0, tls=None, host="127.0.0.1"):
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return srv
 
+# ---- a forward proxy, for [bantin] proxy ----------------------------------
+
+# Not forwarded: they are about one hop (RFC 9110 7.6.1), or rewritten here.
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection",
+              "proxy-authorization", "proxy-authenticate", "te", "trailer",
+              "transfer-encoding", "upgrade", "content-length"}
+
+
+def proxy_resolves(host):
+    """The proxy's own DNS, without any DNS: IP literals and localhost.
+    Any other name is unknown (502), so a test never reaches the network."""
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    for fam in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(fam, host)
+            return True
+        except OSError:
+            pass
+    return False
+
+
+class ProxyHandler(BaseHTTPRequestHandler):
+    """A forward proxy as bantin meets one (squid, a government gateway):
+      GET http://HOST:PORT/PATH  absolute form: fetched from the origin and
+                                 relayed (body read whole, Content-Length)
+      CONNECT HOST:PORT          200, then bytes both ways (https targets)
+    Each counted in /stats (the proxy's own origin-form paths, as the
+    server's: /stats, /reset) before anything else is done with it.
+    GET /mode/NAME sets how the proxy answers from then on:
+      open     the default: forwards what it can resolve (proxy_resolves),
+               502 for any other host
+      auth     407 Proxy Authentication Required to every GET and CONNECT
+      deny     403 to every CONNECT, GETs forwarded
+      hangup   closes the connection of a CONNECT without a word
+      mute     never answers a CONNECT (until the client gives up)"""
+    protocol_version = "HTTP/1.1"
+    server_version = "proxy/1.0"
+    disable_nagle_algorithm = True
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def setup(self):
+        super().setup()
+        st = self.server.stats
+        with st.lock:
+            self.conn_epoch = st.epoch
+            st.connections += 1
+            st.begin("open_connections", "peak_connections", self.conn_epoch)
+
+    def finish(self):
+        st = self.server.stats
+        with st.lock:
+            st.end("open_connections", self.conn_epoch)
+        try:
+            super().finish()
+        except OSError:
+            pass
+
+    def count(self, what):
+        st = self.server.stats
+        with st.lock:
+            st.requests[what] = st.requests.get(what, 0) + 1
+            st.headers[what] = {k: v for k, v in self.headers.items()}
+
+    def answer(self, code, text, headers=()):
+        body = text.encode("utf-8")
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain")
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def auth_required(self):
+        self.answer(407, "proxy authentication required",
+                    [("Proxy-Authenticate", 'Basic realm="test"')])
+
+    def do_GET(self):
+        if not self.path.startswith("http://"):
+            return self.own(self.path)
+        what = "GET " + self.path
+        self.count(what)
+        st = self.server.stats
+        with st.lock:
+            epoch = st.epoch
+            st.begin("active", "peak_active", epoch)
+        try:
+            if self.server.mode == "auth":
+                return self.auth_required()
+            self.forward(urlsplit(self.path))
+        except (BrokenPipeError, ConnectionResetError, socket.timeout):
+            self.close_connection = True
+        finally:
+            with st.lock:
+                st.end("active", epoch)
+
+    def forward(self, u):
+        if not u.hostname or not proxy_resolves(u.hostname):
+            return self.answer(502, "unknown host %s" % u.hostname)
+        path = u.path or "/"
+        if u.query:
+            path += "?" + u.query
+        headers = {k: v for k, v in self.headers.items()
+                   if k.lower() not in HOP_BY_HOP}
+        origin = http.client.HTTPConnection(u.hostname, u.port or 80,
+                                            timeout=30)
+        try:
+            origin.request("GET", path, headers=headers)
+            resp = origin.getresponse()
+            body = resp.read()
+        except OSError as e:
+            return self.answer(502, "origin: %s" % e)
+        finally:
+            origin.close()
+        self.send_response(resp.status, resp.reason)
+        for k, v in resp.getheaders():
+            if k.lower() not in HOP_BY_HOP:
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_CONNECT(self):
+        self.count("CONNECT " + self.path)
+        mode = self.server.mode
+        if mode == "auth":
+            return self.auth_required()
+        if mode == "deny":
+            return self.answer(403, "tunnels are not allowed")
+        if mode == "hangup":
+            self.close_connection = True
+            return
+        if mode == "mute":
+            self.close_connection = True
+            self.connection.settimeout(30)
+            try:
+                while self.connection.recv(4096):
+                    pass
+            except OSError:
+                pass
+            return
+        host, _, port = self.path.rpartition(":")
+        if not proxy_resolves(host):
+            return self.answer(502, "unknown host %s" % host)
+        try:
+            origin = socket.create_connection((host.strip("[]"), int(port)),
+                                              timeout=30)
+        except (OSError, ValueError) as e:
+            return self.answer(502, "origin: %s" % e)
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        pair = [self.connection, origin]
+        try:
+            while True:
+                ready, _, _ = select.select(pair, [], [], 30)
+                if not ready:
+                    break
+                for s in ready:
+                    data = s.recv(65536)
+                    if not data:
+                        return
+                    (origin if s is self.connection
+                     else self.connection).sendall(data)
+        except OSError:
+            pass
+        finally:
+            origin.close()
+
+    def own(self, path):
+        st = self.server.stats
+        if path == "/stats":
+            return self.answer(200, json.dumps(st.snapshot()))
+        if path == "/reset":
+            st.reset()
+            self.server.mode = "open"
+            return self.answer(200, "ok")
+        if path.startswith("/mode/"):
+            self.server.mode = path[6:]
+            return self.answer(200, "ok")
+        return self.answer(404, "not a proxy request")
+
+
+class ProxyServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+    def __init__(self, port=0):
+        super().__init__(("127.0.0.1", port), ProxyHandler)
+        self.stats = Stats()
+        self.mode = "open"
+
+    def url(self):
+        """The value of [bantin] proxy that names this proxy."""
+        return "http://127.0.0.1:%d" % self.server_port
+
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (ConnectionError, socket.timeout)):
+            return
+        super().handle_error(request, client_address)
+
+
+def start_proxy_in_thread(port=0):
+    """Start a ProxyServer in a daemon thread; returns it (call .shutdown())."""
+    srv = ProxyServer(port)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -529,9 +750,11 @@ def main():
     ap.add_argument("--port-file")
     ap.add_argument("--tls-cert", help="serve HTTPS with this certificate")
     ap.add_argument("--tls-key")
+    ap.add_argument("--proxy", action="store_true",
+                    help="be a forward proxy (ProxyHandler), not a server")
     args = ap.parse_args()
     tls = (args.tls_cert, args.tls_key) if args.tls_cert else None
-    srv = Server(args.port, tls)
+    srv = ProxyServer(args.port) if args.proxy else Server(args.port, tls)
     if args.port_file:
         tmp = args.port_file + ".tmp"
         with open(tmp, "w") as f:

@@ -2,7 +2,9 @@
  *
  * The server is on 127.0.0.1, a non-public address: each request trusts
  * its own URL's host, as a configured feed does, except in the tests of
- * the SSRF guard (test_ssrf.c has its address classifier).
+ * the SSRF guard (test_ssrf.c has its address classifier). The tests of
+ * fetch_options.proxy go through the same script run as a forward proxy
+ * (--proxy), which counts what it was asked in its own /stats.
  *
  * The group setup starts the hostile server (python3, 127.0.0.1, a free
  * port) and the teardown stops it. Run from the repository root (make check
@@ -43,6 +45,7 @@ struct server {
 static struct server plain;  /* HTTP, for the whole group */
 static struct server tls;    /* HTTPS, for one test; stopped at the end
                                 even when an assertion left it running */
+static struct server proxy;  /* the forward proxy, for the whole group */
 static const char *script;
 
 static double now_s(void)
@@ -52,8 +55,10 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Start the server script with extra arguments; 0 or -1. */
-static int server_start(struct server *s, const char *cert, const char *key)
+/* Start the server script with extra arguments: a certificate and key
+ * for HTTPS, or as_proxy for the forward proxy; 0 or -1. */
+static int server_start_as(struct server *s, const char *cert,
+                           const char *key, int as_proxy)
 {
     snprintf(s->dir, sizeof s->dir, "/tmp/bantin-fetch-XXXXXX");
     if (!mkdtemp(s->dir))
@@ -69,6 +74,9 @@ static int server_start(struct server *s, const char *cert, const char *key)
         if (cert)
             execl(PYTHON, PYTHON, script, "--port", "0", "--port-file",
                   portfile, "--tls-cert", cert, "--tls-key", key, (char *)NULL);
+        else if (as_proxy)
+            execl(PYTHON, PYTHON, script, "--port", "0", "--port-file",
+                  portfile, "--proxy", (char *)NULL);
         else
             execl(PYTHON, PYTHON, script, "--port", "0", "--port-file",
                   portfile, (char *)NULL);
@@ -90,6 +98,11 @@ static int server_start(struct server *s, const char *cert, const char *key)
         usleep(10000);
     }
     return -1;
+}
+
+static int server_start(struct server *s, const char *cert, const char *key)
+{
+    return server_start_as(s, cert, key, 0);
 }
 
 static void server_stop(struct server *s)
@@ -118,13 +131,16 @@ static int group_setup(void **state)
     }
     if (fetch_global_init() != 0)
         return -1;
-    return server_start(&plain, NULL, NULL);
+    if (server_start(&plain, NULL, NULL) != 0)
+        return -1;
+    return server_start_as(&proxy, NULL, NULL, 1);
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
     server_stop(&plain);
+    server_stop(&proxy);
     if (tls.pid > 0)
         server_stop(&tls);
     return 0;
@@ -1050,6 +1066,322 @@ static void test_guard_reused_connection(void **state)
     free(urls[1]);
 }
 
+/* ---- through a proxy ------------------------------------------------------------ */
+
+/* GET one of the proxy's own paths (origin form, not proxied): its
+ * /stats as JSON (caller json_decref's), or NULL for /reset and /mode/. */
+static json_t *proxy_own(const char *path)
+{
+    char *u = xasprintf("http://127.0.0.1:%d%s", proxy.port, path);
+    struct fetch_result r = fetch_url(u, NULL, NULL, NULL);
+    assert_int_equal(r.outcome, FETCH_OK);
+    json_t *j = NULL;
+    if (strcmp(path, "/stats") == 0) {
+        j = json_loadb(r.body.data, r.body.len, 0, NULL);
+        assert_non_null(j);
+    }
+    result_destroy(&r);
+    free(u);
+    return j;
+}
+
+/* How often the proxy was asked what ("GET http://..." or "CONNECT h:p"). */
+static long proxy_saw(json_t *st, const char *what)
+{
+    return stat_path(st, "requests", what);
+}
+
+static long proxy_asked(json_t *st)
+{
+    return (long)json_object_size(json_object_get(st, "requests"));
+}
+
+static void proxy_options(struct fetch_options *o, char **label)
+{
+    fetch_options_default(o);
+    *label = xasprintf("http://127.0.0.1:%d", proxy.port);
+    o->proxy = *label;
+}
+
+/* A feed through the proxy: fetched, and the proxy was asked for it in
+ * absolute form; no_proxy and http_proxy of the environment change
+ * nothing, with the proxy set or not. */
+static void test_proxy_fetch(void **state)
+{
+    (void)state;
+    struct fetch_options o;
+    char *px, *dead = xasprintf("http://127.0.0.1:%d", dead_port());
+    proxy_options(&o, &px);
+    char *u = url("/feed/px1");
+    char *want = xasprintf("GET %s", u);
+    setenv("no_proxy", "*", 1);
+    setenv("http_proxy", dead, 1);
+    proxy_own("/reset");
+    reset_stats();
+
+    struct fetch_result r = fetch_url(u, NULL, NULL, &o);
+    assert_int_equal(r.outcome, FETCH_OK);
+    assert_non_null(strstr(r.body.data, "Ban Dân vận – px1"));
+    assert_string_equal(r.final_url, u);
+    result_destroy(&r);
+    json_t *st = proxy_own("/stats");
+    assert_int_equal(proxy_saw(st, want), 1);
+    assert_int_equal(proxy_asked(st), 1);
+    json_decref(st);
+    st = stats();
+    assert_int_equal(stat_path(st, "requests", "/feed/px1"), 1);
+    json_decref(st);
+
+    /* No proxy set: direct, the environment's proxy ignored. */
+    r = fetch_url(u, NULL, NULL, NULL);
+    assert_int_equal(r.outcome, FETCH_OK);
+    result_destroy(&r);
+    st = proxy_own("/stats");
+    assert_int_equal(proxy_saw(st, want), 1);
+    json_decref(st);
+
+    unsetenv("no_proxy");
+    unsetenv("http_proxy");
+    free(want);
+    free(u);
+    free(px);
+    free(dead);
+}
+
+/* Through the proxy the guard judges the target's host: a redirect to
+ * another non-public literal, to localhost or a name under it, and an
+ * untrusted request to a literal are refused before the proxy hears of
+ * them; a trusted host and other names go to the proxy, whose own policy
+ * decides (this one knows no names: 502). */
+static void test_proxy_guard(void **state)
+{
+    (void)state;
+    struct fetch_options o;
+    char *px;
+    proxy_options(&o, &px);
+    int p = plain.port;
+    char *hops[] = {
+        xasprintf("http://127.0.0.1:%d/redirect?to=http://127.0.0.2:%d/feed/x1",
+                  p, p),
+        xasprintf("http://127.0.0.1:%d/redirect?to=http://127.2:%d/feed/x2",
+                  p, p),
+        xasprintf("http://127.0.0.1:%d/redirect?to=http://a.LocalHost.:%d"
+                  "/feed/x3", p, p),
+        xasprintf("http://127.0.0.1:%d/redirect?to=http://[::1]:%d/feed/x5",
+                  p, p),
+        xasprintf("http://127.0.0.1:%d/redirect?to=http://127.0.0.1:%d"
+                  "/feed/near", p, p),
+    };
+    enum { NH = sizeof hops / sizeof hops[0] };
+    const char *why[NH] = {
+        "refused: 127.0.0.2 is" ONLY,
+        "refused: 127.0.0.2 is" ONLY,
+        "refused: a.localhost. resolves to the loopback," ONLY,
+        "refused: ::1 is" ONLY,
+        NULL,
+    };
+    proxy_own("/reset");
+    struct got g = run_urls(hops, NH, &o);
+    for (size_t i = 0; i < NH; i++) {
+        if (!why[i]) {
+            assert_int_equal(g.res[i].outcome, FETCH_OK);
+            continue;
+        }
+        assert_int_equal(g.res[i].outcome, FETCH_FAILED);
+        assert_int_equal(g.res[i].refused, 1);
+        assert_int_equal(g.res[i].redirect_count, 1);
+        assert_string_equal(g.res[i].error, why[i]);
+    }
+    got_free(&g);
+    json_t *st = proxy_own("/stats");
+    /* the first hops and the one allowed second hop, nothing else */
+    for (size_t i = 0; i < NH; i++) {
+        char *first = xasprintf("GET %s", hops[i]);
+        assert_int_equal(proxy_saw(st, first), 1);
+        free(first);
+    }
+    char *near = xasprintf("GET http://127.0.0.1:%d/feed/near", p);
+    assert_int_equal(proxy_saw(st, near), 1);
+    assert_int_equal(proxy_asked(st), NH + 1);
+    json_decref(st);
+    free(near);
+
+    /* Requests that trust no host (article links): a literal is refused,
+     * a name goes to the proxy. */
+    proxy_own("/reset");
+    char *lit = xasprintf("http://127.0.0.1:%d/feed/art", p);
+    char *name = xasprintf("http://news.example.vn:%d/feed/art", p);
+    struct fetch_result r = fetch_trusting(lit, NULL);
+    assert_int_equal(r.refused, 1);
+    result_destroy(&r);
+    char *urls[2] = {lit, name};
+    char *none[2] = {NULL, NULL};
+    g = run_urls_trusting(urls, none, 2, &o);
+    assert_int_equal(g.res[0].refused, 1);
+    assert_string_equal(g.res[0].error, "refused: 127.0.0.1 is" ONLY);
+    assert_int_equal(g.res[1].outcome, FETCH_FAILED);
+    assert_int_equal(g.res[1].refused, 0);
+    assert_string_equal(g.res[1].error, "HTTP 502");
+    got_free(&g);
+    st = proxy_own("/stats");
+    char *asked = xasprintf("GET %s", name);
+    assert_int_equal(proxy_saw(st, asked), 1);
+    assert_int_equal(proxy_asked(st), 1);
+    json_decref(st);
+
+    free(asked);
+    free(lit);
+    free(name);
+    for (size_t i = 0; i < NH; i++)
+        free(hops[i]);
+    free(px);
+}
+
+/* https targets go through a CONNECT tunnel: refused targets are judged
+ * before the CONNECT is sent; the proxy's refusals of the tunnel (403,
+ * 407) and a hang-up name the proxy. */
+static void test_proxy_tunnel(void **state)
+{
+    (void)state;
+    struct fetch_options o;
+    char *px;
+    proxy_options(&o, &px);
+    int dp = dead_port();
+    char *far = xasprintf("http://127.0.0.1:%d/redirect?to=https://127.0.0.2:%d"
+                          "/feed/t", plain.port, dp);
+    char *direct = xasprintf("https://127.0.0.1:%d/feed/t", dp);
+    char *connect = xasprintf("CONNECT 127.0.0.1:%d", dp);
+    proxy_own("/reset");
+    struct got g = run_urls(&far, 1, &o);
+    assert_int_equal(g.res[0].refused, 1);
+    assert_string_equal(g.res[0].error, "refused: 127.0.0.2 is" ONLY);
+    got_free(&g);
+    json_t *st = proxy_own("/stats");
+    assert_int_equal(proxy_asked(st), 1);   /* the redirect, no CONNECT */
+    json_decref(st);
+
+    const char *modes[] = {"/mode/deny", "/mode/auth", "/mode/hangup"};
+    char *wants[] = {
+        xasprintf("proxy %s: refused the tunnel to 127.0.0.1:%d (HTTP 403)",
+                  px, dp),
+        xasprintf("proxy %s: authentication required (HTTP 407)", px),
+        xasprintf("proxy %s: connection closed before the tunnel was set up",
+                  px),
+    };
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        proxy_own("/reset");
+        proxy_own(modes[i]);
+        g = run_urls(&direct, 1, &o);
+        assert_int_equal(g.res[0].outcome, FETCH_FAILED);
+        assert_int_equal(g.res[0].refused, 0);
+        assert_string_equal(g.res[0].error, wants[i]);
+        got_free(&g);
+        st = proxy_own("/stats");
+        assert_int_equal(proxy_saw(st, connect), 1);
+        json_decref(st);
+        free(wants[i]);
+    }
+
+    /* A CONNECT the proxy never answers: curl counts it as connecting */
+    proxy_own("/reset");
+    proxy_own("/mode/mute");
+    o.connect_timeout_ms = 500;
+    g = run_urls(&direct, 1, &o);
+    char *mute = xasprintf("proxy %s: no tunnel to 127.0.0.1:%d within 0.5 s",
+                           px, dp);
+    assert_int_equal(g.res[0].outcome, FETCH_FAILED);
+    assert_string_equal(g.res[0].error, mute);
+    got_free(&g);
+    free(mute);
+    o.connect_timeout_ms = LIMIT_CONNECT_TIMEOUT_S * 1000L;
+
+    /* 407 to a plain-http request comes back as its status */
+    proxy_own("/mode/auth");
+    char *u = url("/feed/auth");
+    struct fetch_result r = fetch_url(u, NULL, NULL, &o);
+    char want[256];
+    snprintf(want, sizeof want, "proxy %s: authentication required (HTTP 407)",
+             px);
+    assert_int_equal(r.outcome, FETCH_FAILED);
+    assert_int_equal(r.http_status, 407);
+    assert_string_equal(r.error, want);
+    result_destroy(&r);
+    proxy_own("/reset");
+    free(u);
+    free(far);
+    free(direct);
+    free(connect);
+    free(px);
+}
+
+/* A proxy that cannot be reached fails every feed, each error naming the
+ * proxy (without the credentials of its URL). */
+static void test_proxy_unreachable(void **state)
+{
+    (void)state;
+    struct fetch_options o;
+    fetch_options_default(&o);
+    int dp = dead_port();
+    char *px = xasprintf("http://bantin:s3cret@127.0.0.1:%d/", dp);
+    o.proxy = px;
+    char *urls[3] = {url("/feed/u1"), url("/feed/u2"),
+                     xasprintf("https://127.0.0.1:%d/feed/u3", plain.port)};
+    char want[128];
+    snprintf(want, sizeof want, "proxy http://127.0.0.1:%d: connection refused",
+             dp);
+    struct got g = run_urls(urls, 3, &o);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(g.res[i].outcome, FETCH_FAILED);
+        assert_int_equal(g.res[i].refused, 0);
+        assert_int_equal(g.res[i].curl_code, 7);
+        assert_string_equal(g.res[i].error, want);
+    }
+    got_free(&g);
+
+    o.proxy = "http://proxy.invalid:3128";
+    struct fetch_result r = fetch_url(urls[0], NULL, NULL, &o);
+    assert_int_equal(r.outcome, FETCH_FAILED);
+    assert_int_equal(r.curl_code, 5);
+    assert_string_equal(r.error, "proxy http://proxy.invalid:3128: could not "
+                                 "resolve host 'proxy.invalid'");
+    result_destroy(&r);
+    for (size_t i = 0; i < 3; i++)
+        free(urls[i]);
+    free(px);
+}
+
+/* All transfers share the proxy's connections, which curl would count
+ * against one host: the per-host limit still applies per target, and
+ * the proxy carries as many as the limits allow at once. */
+static void test_proxy_parallel(void **state)
+{
+    (void)state;
+    enum { N = 12 };
+    char *urls[N];
+    for (int i = 0; i < N; i++)
+        urls[i] = xasprintf("http://%s:%d/feed/pp%d?delay=200",
+                            i % 2 ? "localhost" : "127.0.0.1", plain.port, i);
+    struct fetch_options o;
+    char *px;
+    proxy_options(&o, &px);
+    o.max_host_connections = 2;
+    reset_stats();
+    proxy_own("/reset");
+    struct got g = run_urls(urls, N, &o);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(g.res[i].outcome, FETCH_OK);
+    got_free(&g);
+    json_t *st = stats();
+    assert_int_equal(stat_int(st, "peak_active"), 4); /* 2 hosts x 2 */
+    json_decref(st);
+    st = proxy_own("/stats");
+    assert_int_equal(proxy_asked(st), N);
+    json_decref(st);
+    for (int i = 0; i < N; i++)
+        free(urls[i]);
+    free(px);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1088,6 +1420,11 @@ int main(void)
         cmocka_unit_test(test_guard_trusted_host),
         cmocka_unit_test(test_guard_redirect),
         cmocka_unit_test(test_guard_reused_connection),
+        cmocka_unit_test(test_proxy_fetch),
+        cmocka_unit_test(test_proxy_guard),
+        cmocka_unit_test(test_proxy_tunnel),
+        cmocka_unit_test(test_proxy_unreachable),
+        cmocka_unit_test(test_proxy_parallel),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

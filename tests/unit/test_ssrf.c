@@ -1,7 +1,8 @@
 /* test_ssrf.c - the SSRF guard's pieces that need no server: the address
- * classifier of fetch/addr.c (both sides of every range's edges) and the
- * host the guard compares (fetch_url_host). test_fetch.c has the guard at
- * work against a server. */
+ * classifier of fetch/addr.c (both sides of every range's edges), the
+ * host the guard compares (fetch_url_host), and how it judges a host
+ * written in a URL through a proxy (literals, loopback names).
+ * test_fetch.c has the guard at work against a server. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -190,6 +191,57 @@ static void test_url_host(void **state)
     check_host(NULL, NULL);
 }
 
+/* Through a proxy the guard judges a host as written: which hosts are
+ * addresses (as a resolver would read them), and which names are the
+ * loopback whatever DNS says. */
+static void test_host_literals(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *host;
+        int literal, is_public;   /* is_public: -1 spells no address */
+    } w[] = {
+        {"127.0.0.1", 1, 0}, {"127.1", 1, 0}, {"0x7f.1", 1, 0},
+        {"0177.0.0.1", 1, 0}, {"2130706433", 1, 0}, {"127.0.0.1.", 1, 0},
+        {"10.0.0.1", 1, 0}, {"8.8.8.8", 1, 1}, {"0x08080808", 1, 1},
+        {"1.2.3.4.5", 1, -1}, {"example.123", 1, -1}, {"a.0x", 1, -1},
+        {"::1", 1, 0}, {"fe80::1", 1, 0}, {"::ffff:127.0.0.1", 1, 0},
+        {"2001:4860:4860::8888", 1, 1}, {"fe80::1%eth0", 1, -1},
+        {"example.vn", 0, 0}, {"localhost", 0, 0}, {"1.2.3.example", 0, 0},
+        {"0x.example", 0, 0}, {"123a", 0, 0}, {"0xg1", 0, 0}, {"", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
+        if (fetch_addr_is_literal(w[i].host) != w[i].literal)
+            fail_msg("%s: literal expected %d", w[i].host, w[i].literal);
+        if (w[i].literal &&
+            fetch_addr_literal_public(w[i].host) != w[i].is_public)
+            fail_msg("%s: public expected %d, got %d", w[i].host,
+                     w[i].is_public, fetch_addr_literal_public(w[i].host));
+    }
+    assert_int_equal(fetch_addr_is_literal(NULL), 0);
+    assert_int_equal(fetch_addr_literal_public(NULL), -1);
+}
+
+static void test_loopback_names(void **state)
+{
+    (void)state;
+    static const char *const yes[] = {
+        "localhost", "LocalHost", "localhost.", "localhost..", "a.localhost",
+        "a.b.LOCALHOST.", ".localhost",
+    };
+    static const char *const no[] = {
+        "", "localhost.vn", "notlocalhost", "localhostx", "local",
+        "alocalhost.", "127.0.0.1",
+    };
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (!fetch_addr_loopback_name(yes[i]))
+            fail_msg("'%s' should be a loopback name", yes[i]);
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        if (fetch_addr_loopback_name(no[i]))
+            fail_msg("'%s' is no loopback name", no[i]);
+    assert_int_equal(fetch_addr_loopback_name(NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +250,8 @@ int main(void)
         cmocka_unit_test(test_text_not_an_address),
         cmocka_unit_test(test_sockaddr),
         cmocka_unit_test(test_url_host),
+        cmocka_unit_test(test_host_literals),
+        cmocka_unit_test(test_loopback_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
