@@ -507,21 +507,23 @@ static int cmd_discover(int argc, char **argv)
     int status = load_config_optional(&cfg, &have);
     if (status)
         return status;
-    /* the limits of `bantin fetch`, as the config sets them */
+    /* the limits and proxy of `bantin fetch`, as the config sets them; o
+     * points into cfg until the page is fetched */
     struct fetch_options o;
     if (have)
-        fetch_options_from_limits(&o, &cfg.limits);
+        fetch_options_from_config(&o, &cfg);
     else
         fetch_options_default(&o);
-    config_release(&cfg);
     if (fetch_global_init() != 0) {
         msg_error("libcurl could not be initialized");
+        config_release(&cfg);
         return EX_SOFTWARE;
     }
     struct fetch_discovery d;
     char err[512];
     enum fetch_discover_status st = fetch_discover(url, &o, &d, err,
                                                    sizeof err);
+    config_release(&cfg);
     switch (st) {
     case FETCH_DISCOVER_ERROR:
         msg_error("discover %s: %s", url, err);
@@ -719,7 +721,7 @@ static int cmd_test_feed(int argc, char **argv)
     fetch_options_default(&o.fetch);
     o.tz_offset = 7 * 3600;
     if (have) {
-        fetch_options_from_limits(&o.fetch, &cfg.limits);
+        fetch_options_from_config(&o.fetch, &cfg);   /* cfg lives to the end */
         o.tz_offset = cfg.tz_offset;
         o.items_max = (size_t)cfg.limits.items_max;
     }

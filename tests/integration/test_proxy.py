@@ -120,3 +120,18 @@ def test_proxy_down_names_the_proxy(bantin, http_server, tmp_path, dead_url):
     assert r.returncode == 0, r.stderr
     assert r.stdout.count(want) == 3, r.stdout
     assert "s3cret" not in r.stdout
+
+
+def test_discover_and_test_feed_through_proxy(bantin, http_server, proxy,
+                                              tmp_path):
+    """The admin's one-off commands use the configured proxy too: on a
+    network that needs one, they could not reach a site otherwise."""
+    page = http_server.url("/page.html")
+    feed = http_server.url("/feed/pt")
+    conf = write_conf(tmp_path, proxy.url(), [("t", feed)])
+    r = run(bantin, tmp_path, conf, "discover", page)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip()
+    r = run(bantin, tmp_path, conf, "test-feed", "t")
+    assert r.returncode == 0, r.stderr
+    assert asked(proxy) == {"GET " + page: 1, "GET " + feed: 1}
