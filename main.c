@@ -4,6 +4,7 @@
  * maps the outcome to a sysexits status (DESIGN.md "Command line"). */
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1000,6 +1001,12 @@ int main(int argc, char **argv)
     };
     const char *config_path = NULL;
     int c;
+    /* libcurl turns a Vietnamese host name (dânvận.vn) into its ASCII form
+     * through libidn2, reading it in the locale's character set: under the
+     * "C" locale of cron every such host fails as a bad URL. Only LC_CTYPE,
+     * and only to UTF-8, the encoding all our text is in; the rest of the
+     * program handles text with utf8proc and iconv, not the locale. */
+    setlocale(LC_CTYPE, "C.UTF-8");
     /* "+": stop at the command name; its options are its own. */
     while ((c = getopt_long(argc, argv, "+c:qv", longopts, NULL)) != -1) {
         switch (c) {

@@ -465,3 +465,19 @@ def test_progress_bar_on_terminal(bantin, http_server, dead_url, tmp_path):
     status, err = run_on_tty(bantin, conf, "-q", "fetch", "refused")
     assert "fetch [" not in err
     assert "bantin: feed refused: connection refused" in err
+
+
+def test_vietnamese_host_name(bantin, http_server, tmp_path):
+    """A host written in Vietnamese (IDN) is fetched under cron's "C"
+    locale: libcurl needs UTF-8 to turn it into its ASCII form, and the
+    non-public guard still trusts it as the configured host. *.localhost
+    resolves to loopback inside libcurl, so no DNS is needed."""
+    url = http_server.url("/feed/idn").replace("127.0.0.1", "dânvận.localhost")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
+    r = subprocess.run([bantin, "test-feed", "--url", url],
+                       capture_output=True, text=True, env=env, timeout=60,
+                       cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "(idn 1)" in r.stdout
+    host = http_server.stats.snapshot()["headers"]["/feed/idn"]["Host"]
+    assert host.startswith("xn--dnvn-boa8786b.localhost:")
