@@ -10,6 +10,7 @@
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/bantin
 DESTDIR  ?=
 PKG_CONFIG ?= pkg-config
 PYTHON   ?= /usr/bin/python3
@@ -92,10 +93,14 @@ install: bantin
 	install -m 755 bantin $(DESTDIR)$(BINDIR)/bantin
 	install -m 644 doc/bantin.1 $(DESTDIR)$(MANDIR)/man1/bantin.1
 	install -m 644 doc/bantin.conf.5 $(DESTDIR)$(MANDIR)/man5/bantin.conf.5
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 644 config/bantin.conf.example cron/bantin.crontab \
+	    cron/bantin.service cron/bantin.timer $(DESTDIR)$(DOCDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/bantin $(DESTDIR)$(MANDIR)/man1/bantin.1 \
 	    $(DESTDIR)$(MANDIR)/man5/bantin.conf.5
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build bantin
