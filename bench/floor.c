@@ -1,4 +1,4 @@
-/* floor.c - bench: what the libraries alone cost on the parse corpus (libxml2 SAX, expat, jansson dump), in one process. */
+/* floor.c - bench: what the libraries alone cost on the parse corpus (libxml2 SAX, expat, jansson and cJSON output), in one process. */
 
 /*
  * Usage: floor ROUNDS XML JSON [XML JSON ...]
@@ -18,15 +18,19 @@
  *               item by item as parse/feed_json.c does
  *   build_dump  the same, with each item object built again from its
  *               strings first, as feed_json.c builds it
+ *   cjson       cJSON printing the same items (loaded untimed into cJSON's
+ *               objects), compact, into one preallocated buffer: the other
+ *               JSON library the project allows, for the verdict
  *
  * Each phase is timed on its own (CLOCK_MONOTONIC) per file; the sums over
  * the files are printed, the lowest of ROUNDS for each phase, as
  * "key value" lines for bench_parse.py. The dumped text is compared with
  * bantin's output, so that the dump measured is of exactly that text.
  * Exits 1 with a message on any error. Not built by `make`: bench_parse.py
- * compiles it (cc -O2, pkg-config libxml-2.0 jansson expat).
+ * compiles it (cc -O2, pkg-config libxml-2.0 jansson expat libcjson).
  */
 
+#include <cjson/cJSON.h>
 #include <expat.h>
 #include <jansson.h>
 #include <libxml/parser.h>
@@ -45,10 +49,10 @@
 
 #define MAX_ROUNDS 100
 
-enum phase { PH_LIBXML2, PH_EXPAT, PH_DUMP, PH_BUILD_DUMP, PH_COUNT };
+enum phase { PH_LIBXML2, PH_EXPAT, PH_DUMP, PH_BUILD_DUMP, PH_CJSON, PH_COUNT };
 
 static const char *const phase_key[PH_COUNT] = {
-    "libxml2_sax", "expat", "jansson_dump", "jansson_build_dump",
+    "libxml2_sax", "expat", "jansson_dump", "jansson_build_dump", "cjson_print",
 };
 
 /* One corpus file and bantin's output for it, all in memory. */
@@ -60,6 +64,7 @@ struct doc {
     char *json;         /* what `bantin parse` printed for it */
     size_t json_len;
     json_t *parsed;     /* json loaded: {"feed":{...},"items":[...]} */
+    cJSON *cparsed;     /* the same, loaded by cJSON */
 };
 
 /* A growing output buffer, as util/buf.c is for feed_json.c. */
@@ -295,6 +300,47 @@ static void run_jansson(const struct doc *d, int build, double *seconds)
     *seconds += t1 - t0;
 }
 
+/* ---- cJSON ------------------------------------------------------------- */
+
+/* Print d's output with cJSON as run_jansson dumps it (skeleton ours,
+ * each object cJSON's, compact), every object printed into one buffer
+ * the size of bantin's whole output, then appended. The text must be
+ * bantin's, byte for byte. */
+static void run_cjson(const struct doc *d, double *seconds)
+{
+    cJSON *feed = cJSON_GetObjectItemCaseSensitive(d->cparsed, "feed");
+    cJSON *items = cJSON_GetObjectItemCaseSensitive(d->cparsed, "items");
+    int scratch_len = (int)(d->json_len + 64);
+    char *scratch = malloc((size_t)scratch_len);
+    if (!scratch)
+        die("out of memory");
+    double t0 = now();
+    struct out b = {NULL, 0, 0};
+    out_add(&b, "{\"feed\":", 8);
+    int ok = cJSON_PrintPreallocated(feed, scratch, scratch_len, 0);
+    if (ok)
+        out_add(&b, scratch, strlen(scratch));
+    out_add(&b, ",\"items\":[", 10);
+    int i = 0;
+    for (cJSON *it = items->child; ok && it; it = it->next, i++) {
+        if (i)
+            out_add(&b, ",", 1);
+        ok = cJSON_PrintPreallocated(it, scratch, scratch_len, 0);
+        if (ok)
+            out_add(&b, scratch, strlen(scratch));
+    }
+    out_add(&b, "]}\n", 3);
+    double t1 = now();
+    if (!ok)
+        die("%s: cJSON could not print it", d->json_path);
+    if (b.len != d->json_len || memcmp(b.data, d->json, b.len) != 0)
+        die("%s: cJSON's text differs from bantin's output (%zu bytes, not "
+            "%zu)", d->json_path, b.len, d->json_len);
+    free(b.data);
+    free(scratch);
+    *seconds += t1 - t0;
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 static void load(struct doc *d)
@@ -310,6 +356,10 @@ static void load(struct doc *d)
     if (!json_is_object(json_object_get(d->parsed, "feed")) ||
         !json_is_array(json_object_get(d->parsed, "items")))
         die("%s: not bantin's {\"feed\":...,\"items\":[...]}", d->json_path);
+    d->cparsed = cJSON_ParseWithLength(d->json, d->json_len);
+    if (!d->cparsed || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(
+                           d->cparsed, "items")))
+        die("%s: cJSON cannot read it", d->json_path);
 }
 
 int main(int argc, char **argv)
@@ -347,6 +397,7 @@ int main(int argc, char **argv)
             sum[PH_EXPAT] += t2 - t1;
             run_jansson(&docs[i], 0, &sum[PH_DUMP]);
             run_jansson(&docs[i], 1, &sum[PH_BUILD_DUMP]);
+            run_cjson(&docs[i], &sum[PH_CJSON]);
         }
         for (int p = 0; p < PH_COUNT; p++)
             if (r == 0 || sum[p] < best[p])
@@ -363,10 +414,12 @@ int main(int argc, char **argv)
     long lx = strtol(xmlParserVersion, NULL, 10);
     XML_Expat_Version ex = XML_ExpatVersionInfo();
     printf("version_libxml2 %ld.%ld.%ld\nversion_expat %d.%d.%d\n"
-           "version_jansson %s\n", lx / 10000, lx / 100 % 100, lx % 100,
-           ex.major, ex.minor, ex.micro, jansson_version_str());
+           "version_jansson %s\nversion_cjson %s\n", lx / 10000,
+           lx / 100 % 100, lx % 100, ex.major, ex.minor, ex.micro,
+           jansson_version_str(), cJSON_Version());
     for (size_t i = 0; i < ndocs; i++) {
         json_decref(docs[i].parsed);
+        cJSON_Delete(docs[i].cparsed);
         free(docs[i].xml);
         free(docs[i].json);
     }
