@@ -1,6 +1,7 @@
 /* smtp.c - deliver the digests over SMTP (libetpan), one session per run. */
 #include "digest/smtp.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -425,8 +426,29 @@ void smtp_close(struct smtp_session *ss)
     free(ss);
 }
 
+static int deliver_all(const struct config *cfg, struct store *s, int64_t now,
+                       struct digest_run_report *rep, char *err, size_t errlen);
+
 int smtp_deliver(const struct config *cfg, struct store *s, int64_t now,
                  struct digest_run_report *rep, char *err, size_t errlen)
+{
+    /* libetpan writes to the socket with plain write(): a server that
+     * closed the connection would kill bantin with SIGPIPE (when a session
+     * is freed, its buffered output is flushed). Ignored while mailing,
+     * the write fails with EPIPE, a stream error like any other. */
+    struct sigaction ignore, old;
+    memset(&ignore, 0, sizeof ignore);
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    int restore = sigaction(SIGPIPE, &ignore, &old) == 0;
+    int rc = deliver_all(cfg, s, now, rep, err, errlen);
+    if (restore)
+        sigaction(SIGPIPE, &old, NULL);
+    return rc;
+}
+
+static int deliver_all(const struct config *cfg, struct store *s, int64_t now,
+                       struct digest_run_report *rep, char *err, size_t errlen)
 {
     struct store_delivery *todo;
     size_t n;
@@ -437,6 +459,8 @@ int smtp_deliver(const struct config *cfg, struct store *s, int64_t now,
     int rc = 0;
     struct smtp_session *ss = NULL;
     char session_err[768] = "";
+    size_t taken = 0;      /* messages the open session took */
+    int reopened = 0;      /* sessions opened after one broke */
     for (size_t i = 0; i < n && rc >= 0; i++) {
         const struct store_delivery *dv = &todo[i];
         const struct config_subscriber *sub =
@@ -444,9 +468,11 @@ int smtp_deliver(const struct config *cfg, struct store *s, int64_t now,
         if (!sub)
             continue;
         char why[768];
-        if (!ss && !session_err[0] &&
-            smtp_open(&cfg->smtp, &ss, session_err, sizeof session_err) != 0)
-            ss = NULL;
+        if (!ss && !session_err[0]) {
+            if (smtp_open(&cfg->smtp, &ss, session_err, sizeof session_err) != 0)
+                ss = NULL;
+            taken = 0;
+        }
         if (!ss) {
             rc = digest_delivery_failed(s, dv, now, session_err, rep, err,
                                         errlen);
@@ -467,7 +493,29 @@ int smtp_deliver(const struct config *cfg, struct store *s, int64_t now,
         enum smtp_send_status sent =
             smtp_send(ss, cfg->digest.from_addr, sub->email, msg, len, why,
                       sizeof why);
+        /* A server that closes a session after taking messages in it most
+         * likely limits messages per connection ("421 too many messages")
+         * or dropped the link: a new session takes this message again.
+         * One that took nothing is not accepting: the rest fail below. */
+        while (sent == SMTP_SEND_FAILED && smtp_broken(ss) && taken > 0 &&
+               reopened < LIMIT_SMTP_SESSIONS) {
+            msg_info("SMTP %s closed the session after %zu message%s (%s); "
+                     "opening another", cfg->smtp.host, taken,
+                     taken == 1 ? "" : "s", smtp_broken(ss));
+            smtp_close(ss);
+            reopened++;
+            taken = 0;
+            if (smtp_open(&cfg->smtp, &ss, session_err, sizeof session_err) != 0) {
+                ss = NULL;
+                snprintf(why, sizeof why, "%s", session_err);
+                break;
+            }
+            sent = smtp_send(ss, cfg->digest.from_addr, sub->email, msg, len,
+                             why, sizeof why);
+        }
         free(msg);
+        if (sent == SMTP_SEND_OK)
+            taken++;
         if (sent == SMTP_SEND_OK) {
             if (store_delivery_sent(s, dv->day, dv->subscriber, now) < 0) {
                 snprintf(err, errlen, "%s", store_error(s));
@@ -482,9 +530,14 @@ int smtp_deliver(const struct config *cfg, struct store *s, int64_t now,
         } else {
             rc = digest_delivery_failed(s, dv, now, why, rep, err, errlen);
         }
-        if (smtp_broken(ss)) {
-            /* The rest fail with the same error. */
-            snprintf(session_err, sizeof session_err, "%s", smtp_broken(ss));
+        if (ss && smtp_broken(ss)) {
+            /* After an answer (taken or refused) the next delivery opens a
+             * new session; otherwise the rest fail with the same error. */
+            if ((taken > 0 || sent == SMTP_SEND_REFUSED) &&
+                reopened < LIMIT_SMTP_SESSIONS)
+                reopened++;
+            else
+                snprintf(session_err, sizeof session_err, "%s", smtp_broken(ss));
             smtp_close(ss);
             ss = NULL;
         }

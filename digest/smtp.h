@@ -95,8 +95,12 @@ void smtp_close(struct smtp_session *ss);
  * right after the server answered, sent, refused (rep->refused, a line
  * naming the server and its reply) or failed (attempts + 1, the server's
  * line) so the next run or `bantin send` retries it; a refused recipient
- * does not stop the others. When the session cannot be opened or breaks,
- * every delivery left is marked failed with that error. Returns 0 (see
+ * does not stop the others. When the server closes a session that took
+ * messages or answered (a per-connection limit, a dropped link), a new
+ * one is opened and the delivery it broke on is sent again there, at most
+ * LIMIT_SMTP_SESSIONS times a run. When a session cannot be opened, or
+ * breaks before the server took anything in it, every delivery left is
+ * marked failed with that error. Returns 0 (see
  * rep->failed, rep->refused and rep->written), or -1 with err set when
  * the store failed. */
 int smtp_deliver(const struct config *cfg, struct store *s, int64_t now,

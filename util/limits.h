@@ -97,4 +97,9 @@
  * is not one, and is refused rather than read whole. */
 #define LIMIT_PASSWORD_FILE_BYTES 4096
 
+/* New SMTP sessions one delivery run may open after the server closed one
+ * that had taken messages (a per-connection limit, "421 too many
+ * messages"): each needs progress in the one before, this bounds it. */
+#define LIMIT_SMTP_SESSIONS 100
+
 #endif

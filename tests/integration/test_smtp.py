@@ -251,6 +251,46 @@ def test_relay_denied_at_rcpt_is_retried_not_refused(bantin, tmp_path,
     assert sorted(by_rcpt(sink)) == [A, B]
 
 
+class CountingSink(Sink):
+    """A Sink that counts the sessions (EHLO) the client opened."""
+
+    def __init__(self):
+        super().__init__()
+        self.sessions = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname,
+                          responses):
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
+
+
+def test_server_limit_per_session_opens_another(bantin, tmp_path,
+                                                http_server):
+    """A server that takes one message per connection, then answers the
+    next MAIL with 421 and closes (aiosmtpd's command_call_limit, like
+    Exchange's or Postfix's limits): bantin opens a new session and the
+    other subscriber is served the same morning, not a day late."""
+    sink = CountingSink()
+    ctl = aiosmtpd_controller.Controller(
+        sink, hostname="127.0.0.1", port=free_port(),
+        command_call_limit={"MAIL": 1, "*": 50})
+    ctl.start()
+    try:
+        conf = write_conf(tmp_path / "bantin.conf",
+                          http_server.url("").rstrip("/"), ctl.port)
+        r = run(bantin, conf, "-v", "run")
+        err = r.stderr.decode()
+        assert r.returncode == 0, err
+        assert sorted(by_rcpt(sink)) == [A, B]
+        assert "closed the session after 1 message" in err
+        assert sink.sessions == 2
+        dl = deliveries(tmp_path)
+        assert [dl[a][:2] for a in (A, B)] == [("sent", 1), ("sent", 1)]
+    finally:
+        ctl.stop()
+
+
 def test_refused_after_data(bantin, tmp_path, http_server, smtp_server):
     ctl, sink = smtp_server
     conf = write_conf(tmp_path / "bantin.conf",
