@@ -17,6 +17,7 @@
 
 #include "config/internal.h"
 #include "util/limits.h"
+#include "util/url.h"
 #include "util/util.h"
 
 /* Problems printed by config_diag_print before it only counts the rest: a
@@ -672,6 +673,34 @@ static void finish_feed(struct ctx *c, const struct ini_section *s,
     }
 }
 
+/* Two feeds of one document (the same URL once canonical: case, default
+ * port, tracking parameters) fetch it twice and list every story under
+ * two names; usually one was pasted twice. Not for html sources: one list
+ * page may carry two blocks read by different rules. */
+static void check_same_urls(struct ctx *c)
+{
+    const struct config *cfg = c->cfg;
+    char **canon = xcalloc(cfg->nfeeds ? cfg->nfeeds : 1, sizeof *canon);
+    for (size_t i = 0; i < cfg->nfeeds; i++)
+        if (cfg->feeds[i].url && cfg->feeds[i].type == CONFIG_FEED_RSS)
+            canon[i] = url_canonical(cfg->feeds[i].url);
+    for (size_t j = 0; j < cfg->nfeeds; j++) {
+        for (size_t i = 0; canon[j] && i < j; i++) {
+            if (canon[i] && strcmp(canon[i], canon[j]) == 0) {
+                config_diag_add(c->diag, cfg->feeds[j].line,
+                                "feed '%s' has the same url as feed '%s' "
+                                "(line %d): it would be fetched twice",
+                                cfg->feeds[j].id, cfg->feeds[i].id,
+                                cfg->feeds[i].line);
+                break;
+            }
+        }
+    }
+    for (size_t i = 0; i < cfg->nfeeds; i++)
+        free(canon[i]);
+    free(canon);
+}
+
 static void finish_topic(struct ctx *c, const struct ini_section *s)
 {
     if (!find_entry(s, "title"))
@@ -968,6 +997,7 @@ static void finish(struct ctx *c)
     for (size_t i = 0; i < cfg->nfeeds; i++)
         if (cfg->feeds[i].backfill < 0)
             cfg->feeds[i].backfill = cfg->digest.backfill;
+    check_same_urls(c);
     if (cfg->ntopics == 0)
         use_default_topics(cfg);
     check_subscriber_topics(c);

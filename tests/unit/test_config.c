@@ -880,6 +880,23 @@ static void test_keep_and_ca_file(void **state)
     assert_string_equal(cfg.smtp.ca_file, in_dir("ca.pem"));
 }
 
+static void test_same_feed_url(void **state)
+{
+    (void)state;
+    /* case, default port and tracking parameters do not make another feed */
+    only_problem("[feed \"a\"]\nurl = https://Nhandan.vn/rss/home.rss?utm_source=x\n"
+                 "[feed \"b\"]\nurl = https://nhandan.vn:443/rss/home.rss\n", 3,
+                 "feed 'b' has the same url as feed 'a' (line 1): it would be "
+                 "fetched twice");
+    /* another path is another feed; an html source may share its page */
+    load_ok("[feed \"a\"]\nurl = https://nhandan.vn/rss/home.rss\n"
+            "[feed \"b\"]\nurl = https://nhandan.vn/rss/chinhtri.rss\n"
+            "[feed \"c\"]\nurl = https://x.vn/tin\ntype = html\nitem = //a\n"
+            "item_title = .\nitem_link = @href\n"
+            "[feed \"d\"]\nurl = https://x.vn/tin\ntype = html\nitem = //li\n"
+            "item_title = .\nitem_link = @href\n");
+}
+
 /* ---- the file as a whole ---- */
 
 static void test_missing_file(void **state)
@@ -1109,6 +1126,7 @@ int main(void)
         cmocka_unit_test_teardown(test_smtp_errors, release),
         cmocka_unit_test_teardown(test_password_file, release),
         cmocka_unit_test_teardown(test_keep_and_ca_file, release),
+        cmocka_unit_test_teardown(test_same_feed_url, release),
         cmocka_unit_test_teardown(test_missing_file, release),
         cmocka_unit_test_teardown(test_every_problem_sorted, release),
         cmocka_unit_test(test_durations),
