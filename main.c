@@ -148,6 +148,33 @@ static int begin_locked(struct config *cfg, struct run_lock *lock)
     return 0;
 }
 
+/* Deliver what is still to do, over [smtp] or else into the outbox.
+ * Returns 0, or -1 after printing why the store failed. */
+static int deliver(const struct config *cfg, struct store *s, int64_t now,
+                   struct digest_run_report *rep)
+{
+    char err[768];
+    int rc = cfg->smtp.enabled
+                 ? smtp_deliver(cfg, s, now, rep, err, sizeof err)
+                 : digest_run_deliver(cfg, s, now, rep, err, sizeof err);
+    if (rc != 0)
+        msg_error("%s", err);
+    return rc;
+}
+
+/* Print the report's lines (one per failed or refused delivery) and
+ * return the exit status: status when already set, else 75 when a
+ * delivery failed (retried next time), else 67 when one was refused for
+ * good, else 0. */
+static int delivery_status(const struct digest_run_report *rep, int status)
+{
+    for (size_t i = 0; i < rep->nlines; i++)
+        msg_error("%s", rep->lines[i]);
+    if (status)
+        return status;
+    return rep->failed ? EX_TEMPFAIL : rep->refused ? EX_NOUSER : 0;
+}
+
 /* Deliver every delivery not sent yet (pending or failed, any day) without
  * fetching or freezing: over [smtp], or into the outbox without it. Exit 0;
  * 75 when some delivery failed (retried next time) or another run holds
@@ -171,21 +198,11 @@ static int cmd_send(int argc, char **argv)
         msg_error("%s", err);
         status = EX_SOFTWARE;
     } else {
-        int rc = cfg.smtp.enabled
-                     ? smtp_deliver(&cfg, s, now, &rep, err, sizeof err)
-                     : digest_run_deliver(&cfg, s, now, &rep, err, sizeof err);
-        if (rc != 0) {
-            msg_error("%s", err);
+        if (deliver(&cfg, s, now, &rep) != 0)
             status = EX_SOFTWARE;
-        }
         store_close(s);
     }
-    for (size_t i = 0; i < rep.nlines; i++)
-        msg_error("%s", rep.lines[i]);
-    if (rep.failed && status == 0)
-        status = EX_TEMPFAIL;
-    else if (rep.refused && status == 0)
-        status = EX_NOUSER;
+    status = delivery_status(&rep, status);
     digest_run_report_free(&rep);
     run_lock_release(&lock);
     config_release(&cfg);
@@ -282,14 +299,7 @@ static int cmd_run(int argc, char **argv)
         if (digest_run_freeze(&cfg, s, now, &rep, err, sizeof err) != 0) {
             msg_error("%s", err);
             status = EX_SOFTWARE;
-        } else if (cfg.smtp.enabled) {
-            if (smtp_deliver(&cfg, s, now, &rep, err, sizeof err) != 0) {
-                msg_error("%s", err);
-                status = EX_SOFTWARE;
-            }
-        } else if (digest_run_deliver(&cfg, s, now, &rep, err,
-                                      sizeof err) != 0) {
-            msg_error("%s", err);
+        } else if (deliver(&cfg, s, now, &rep) != 0) {
             status = EX_SOFTWARE;
         }
         prune_failed = run_prune(&cfg, s, now) != 0;
@@ -297,27 +307,19 @@ static int cmd_run(int argc, char **argv)
     }
     if (rep.warning)
         msg_warn("%s", rep.warning);
-    for (size_t i = 0; i < rep.nlines; i++)
-        msg_error("%s", rep.lines[i]);
-    if (rep.failed && status == 0)
-        status = EX_TEMPFAIL;
-    else if (rep.refused && status == 0)
-        status = EX_NOUSER;
+    /* a fetch failure (75) already set stays; else the deliveries decide */
+    status = delivery_status(&rep, status);
     /* The summary: on a terminal, or with -v (cron stays quiet). */
-    int tell = status != EX_SOFTWARE && !msg_quiet &&
-               (msg_verbose || isatty(STDERR_FILENO));
-    if (tell && !cfg.smtp.enabled)
+    if (status != EX_SOFTWARE && !msg_quiet &&
+        (msg_verbose || isatty(STDERR_FILENO)))
         fprintf(stderr, "digest %s: %zu stor%s in %zu topic%s, %zu deliver%s "
-                "written to %s/new\n", rep.day, rep.nstories,
+                "%s %s%s\n", rep.day, rep.nstories,
                 rep.nstories == 1 ? "y" : "ies", rep.ntopics,
                 rep.ntopics == 1 ? "" : "s", rep.written,
-                rep.written == 1 ? "y" : "ies", cfg.outbox_dir);
-    else if (tell)
-        fprintf(stderr, "digest %s: %zu stor%s in %zu topic%s, %zu deliver%s "
-                "sent to %s\n", rep.day, rep.nstories,
-                rep.nstories == 1 ? "y" : "ies", rep.ntopics,
-                rep.ntopics == 1 ? "" : "s", rep.written,
-                rep.written == 1 ? "y" : "ies", cfg.smtp.url);
+                rep.written == 1 ? "y" : "ies",
+                cfg.smtp.enabled ? "sent to" : "written to",
+                cfg.smtp.enabled ? cfg.smtp.url : cfg.outbox_dir,
+                cfg.smtp.enabled ? "" : "/new");
     if (prune_failed && status == 0)
         status = EX_SOFTWARE;
     digest_run_report_free(&rep);
