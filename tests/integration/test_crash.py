@@ -43,6 +43,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 
@@ -893,7 +894,7 @@ def test_next_write_removes_only_dead_writers_leftovers(site_factory):
     tmp = s.outbox / "tmp"
     tmp.mkdir(parents=True)
     host = re.sub(r"[^A-Za-z0-9-]", "_", socket.gethostname())[:64] or "_"
-    dead = subprocess.Popen(["true"])
+    dead = subprocess.Popen([sys.executable, "-c", ""])
     dead.wait()
     now = int(time.time())
 
