@@ -15,7 +15,10 @@
  * empty. Creates DIR (and missing parents), DIR/tmp and DIR/new with mode
  * 0700. Returns 0 when written, 1 when DIR/new/NAME.eml already exists
  * (the same message delivered before: nothing is written), -1 with err
- * set on a system error (nothing is left in tmp/). When path_out is not
+ * set on a system error (nothing is left in tmp/). Each call first
+ * removes what a killed writer left in tmp/ (a file of this host whose
+ * process is gone, or one older than 36 hours), so tmp/ does not fill
+ * up across crashes. When path_out is not
  * NULL and the result is 0 or 1, *path_out is the final path (malloc'd,
  * caller frees). */
 int outbox_write(const char *dir, const char *name_hint, const char *data,
