@@ -2,6 +2,7 @@
 #include "store/digest_query.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,7 @@ static const char *const select_from[] = {
 static const char items_cols[] =
     "SELECT i.id, i.title, i.link, i.summary, i.published, i.first_seen,"
     " ds.story_id, ds.topic, ds.position, st.lead_item = i.id,"
-    " i.published_guessed";
+    " i.published_guessed, ds.day";
 
 /* Sources of the same items; rows of items past the cap are skipped by
  * the caller. */
@@ -116,6 +117,8 @@ static int read_items(struct store *s, const struct store_digest_select *sel,
         it->position = sqlite3_column_int64(st, 8);
         it->lead = sqlite3_column_int(st, 9);
         it->published_guessed = sqlite3_column_int(st, 10);
+        const unsigned char *day = sqlite3_column_text(st, 11);
+        snprintf(it->day, sizeof it->day, "%s", day ? (const char *)day : "");
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         store_set_error(s, "digest query: %s", sqlite3_errmsg(store_db(s)));

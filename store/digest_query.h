@@ -34,12 +34,13 @@ struct store_digest_item {
     struct store_digest_source *sources;  /* by first_seen, then feed id;
                                              may be empty (nsources 0) */
     size_t nsources;
-    /* Set by STORE_DIGEST_FROZEN only (else 0, NULL, 0, 0): */
+    /* Set by STORE_DIGEST_FROZEN only (else 0, NULL, 0, 0, ""): */
     int64_t story_id;       /* the frozen story it belongs to */
     char *topic;            /* the topic its story is listed under; NULL:
                                the fallback */
     int64_t position;       /* its story's place in the digest */
     int lead;               /* 1 for the story's lead item */
+    char day[11];           /* the day of the digest that lists its story */
 };
 
 /* The items first stored in [from, to) (UTC seconds), ordered by

@@ -54,9 +54,46 @@ int store_digest_exists(struct store *s, const char *day)
     return rc == SQLITE_ROW;
 }
 
+/* The re-posts join their earlier stories: story_id IS NULL, as for the
+ * day's own items, and the story must be listed by a digest, so the item
+ * ends up in exactly one digest. */
+static int attach_rows(struct store *s,
+                       const struct store_attached_item *attached,
+                       size_t nattached)
+{
+    if (nattached == 0)
+        return 0;
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st;
+    if (prep(s, "UPDATE items SET story_id = ?1, topic = (SELECT topic FROM"
+             " digest_stories WHERE story_id = ?1) WHERE id = ?2 AND"
+             " story_id IS NULL AND EXISTS (SELECT 1 FROM digest_stories"
+             " WHERE story_id = ?1)", &st, "freeze re-posts") < 0)
+        return -1;
+    for (size_t i = 0; i < nattached; i++) {
+        sqlite3_bind_int64(st, 1, attached[i].story);
+        sqlite3_bind_int64(st, 2, attached[i].item);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            return fail(s, st, "freeze re-posts");
+        if (sqlite3_changes(db) != 1) {
+            store_set_error(s, "freeze re-posts: item %lld is missing or "
+                            "already in a digest, or story %lld is in none",
+                            (long long)attached[i].item,
+                            (long long)attached[i].story);
+            sqlite3_finalize(st);
+            return -1;
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
 static int freeze_rows(struct store *s, const char *day, const char *title,
                        int64_t now, const struct store_frozen_story *stories,
-                       size_t nstories, const struct store_new_delivery *dl,
+                       size_t nstories,
+                       const struct store_attached_item *attached,
+                       size_t nattached, const struct store_new_delivery *dl,
                        size_t ndl)
 {
     sqlite3 *db = store_db(s);
@@ -136,6 +173,8 @@ static int freeze_rows(struct store *s, const char *day, const char *title,
     sqlite3_finalize(upd_item);
     if (rc < 0)
         return -1;
+    if (attach_rows(s, attached, nattached) < 0)
+        return -1;
 
     if (prep(s, "INSERT INTO deliveries (day, subscriber, state, message_id)"
              " VALUES (?1, ?2, 'pending', ?3)", &st, "freeze deliveries") < 0)
@@ -156,6 +195,19 @@ int store_digest_freeze(struct store *s, const char *day, const char *title,
                         size_t nstories, const struct store_new_delivery *dl,
                         size_t ndl)
 {
+    return store_digest_freeze_attached(s, day, title, now, stories, nstories,
+                                        NULL, 0, dl, ndl);
+}
+
+int store_digest_freeze_attached(struct store *s, const char *day,
+                                 const char *title, int64_t now,
+                                 const struct store_frozen_story *stories,
+                                 size_t nstories,
+                                 const struct store_attached_item *attached,
+                                 size_t nattached,
+                                 const struct store_new_delivery *dl,
+                                 size_t ndl)
+{
     sqlite3 *db = store_db(s);
     /* IMMEDIATE: the check and the writes see one state; a concurrent
      * writer waits on the busy timeout. */
@@ -165,7 +217,8 @@ int store_digest_freeze(struct store *s, const char *day, const char *title,
     }
     int rc = store_digest_exists(s, day);
     if (rc == 0)
-        rc = freeze_rows(s, day, title, now, stories, nstories, dl, ndl);
+        rc = freeze_rows(s, day, title, now, stories, nstories, attached,
+                         nattached, dl, ndl);
     if (rc == 0) {
         if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
             store_set_error(s, "freeze: commit: %s", sqlite3_errmsg(db));

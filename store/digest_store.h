@@ -29,6 +29,12 @@ struct store_new_delivery {
     const char *message_id; /* mail_message_id, without <> */
 };
 
+/* A re-post of a story an earlier digest listed: the item joins it. */
+struct store_attached_item {
+    int64_t item;           /* items.id, in no digest yet */
+    int64_t story;          /* stories.id of a story some digest lists */
+};
+
 /* Freeze the digest of day ("YYYY-MM-DD") in one BEGIN IMMEDIATE
  * transaction: a stories row per story, each item's story_id and topic, the
  * digests row (created now, title), digest_stories(day, position = index
@@ -40,6 +46,20 @@ int store_digest_freeze(struct store *s, const char *day, const char *title,
                         int64_t now, const struct store_frozen_story *stories,
                         size_t nstories, const struct store_new_delivery *dl,
                         size_t ndl);
+
+/* store_digest_freeze that also, in the same transaction, attaches each
+ * item of attached[0..nattached) to its earlier story (its story_id, and
+ * the topic that story is listed under): the item is then in that story's
+ * digest, not in day's. Fails (-1, nothing written) as well when such an
+ * item is missing or already in a digest, or its story is in no digest. */
+int store_digest_freeze_attached(struct store *s, const char *day,
+                                 const char *title, int64_t now,
+                                 const struct store_frozen_story *stories,
+                                 size_t nstories,
+                                 const struct store_attached_item *attached,
+                                 size_t nattached,
+                                 const struct store_new_delivery *dl,
+                                 size_t ndl);
 
 /* 1 when day has a frozen digest, 0 when not, -1 on a database error. */
 int store_digest_exists(struct store *s, const char *day);

@@ -252,6 +252,56 @@ static void test_story_in_one_digest_only(void **state)
     assert_int_equal(count_items(fx, STORE_DIGEST_FROZEN, "2026-11-24", 0), 0);
 }
 
+/* A re-post joins a story of an earlier digest in the freeze of the day's
+ * digest, with that story's topic; when it cannot (its story is in no
+ * digest, or the item is already in one) nothing of the freeze is left. */
+static void test_freeze_attaches_reposts(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t t = DAY_FROM + 6 * HOUR;
+    put(fx, "1", "Gặp mặt chức sắc tôn giáo", t, t);
+    assert_int_equal(freeze(fx, "2026-11-23", NULL), 0);
+    put(fx, "2", "Gặp mặt các chức sắc tôn giáo (bài đăng lại)", t, t + DAY);
+    put(fx, "3", "Tin ngày sau", t + DAY, t + DAY);
+    int64_t three[1] = { 3 };
+    struct store_frozen_story fs = { 3, three, 1, NULL, NULL, t + DAY };
+    struct store_new_delivery dl[1] = { {"b@example.vn", "y@example.vn"} };
+
+    struct store_attached_item bad[2] = { { 2, 1 }, { 1, 1 } };
+    assert_int_equal(store_digest_freeze_attached(fx->st, "2026-11-24", "T",
+                                                  t + DAY, &fs, 1, bad, 2, dl,
+                                                  1), -1);
+    assert_non_null(strstr(store_error(fx->st), "item 1"));
+    struct store_attached_item nowhere[1] = { { 2, 99 } };
+    assert_int_equal(store_digest_freeze_attached(fx->st, "2026-11-24", "T",
+                                                  t + DAY, &fs, 1, nowhere, 1,
+                                                  dl, 1), -1);
+    assert_int_equal(store_digest_exists(fx->st, "2026-11-24"), 0);
+    assert_int_equal(count_items(fx, STORE_DIGEST_PENDING, NULL,
+                                 DAY_FROM + 3 * DAY), 2);
+    assert_int_equal(count_items(fx, STORE_DIGEST_FROZEN, "2026-11-23", 0), 1);
+
+    struct store_attached_item good[1] = { { 2, 1 } };
+    assert_int_equal(store_digest_freeze_attached(fx->st, "2026-11-24", "T",
+                                                  t + DAY, &fs, 1, good, 1, dl,
+                                                  1), 0);
+    assert_int_equal(count_items(fx, STORE_DIGEST_PENDING, NULL,
+                                 DAY_FROM + 3 * DAY), 0);
+    assert_int_equal(count_items(fx, STORE_DIGEST_FROZEN, "2026-11-23", 0), 2);
+    assert_int_equal(count_items(fx, STORE_DIGEST_FROZEN, "2026-11-24", 0), 1);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(fx->cfg.database, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT story_id, topic FROM items"
+                                        " WHERE id = 2", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(st, 0), 1);
+    assert_string_equal((const char *)sqlite3_column_text(st, 1), "tg");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 static void test_old_items_never_appear(void **state)
 {
     struct fixture *fx = *state;
@@ -410,6 +460,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_freeze_is_atomic, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_story_in_one_digest_only, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_freeze_attaches_reposts, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_old_items_never_appear, setup,
                                         teardown),
