@@ -307,6 +307,9 @@ static int cmd_run(int argc, char **argv)
     }
     if (rep.warning)
         msg_warn("%s", rep.warning);
+    if (rep.attached)
+        msg_info("%zu re-post%s of stories already sent attached to them",
+                 rep.attached, rep.attached == 1 ? "" : "s");
     /* a fetch failure (75) already set stays; else the deliveries decide */
     status = delivery_status(&rep, status);
     /* The summary: on a terminal, or with -v (cron stays quiet). */

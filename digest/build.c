@@ -309,6 +309,141 @@ enum digest_build_status digest_build(const struct config *cfg,
                              out, err, errlen);
 }
 
+/* The dedup view of a stored item. */
+static void dedup_view(const struct store_digest_item *it,
+                       struct dedup_item *di)
+{
+    di->id = it->id;
+    di->feed = it->nsources ? it->sources[0].feed : NULL;
+    di->title = it->title;
+    di->link = it->link;
+    di->summary = it->summary;
+    di->published = it->published;
+    di->first_seen = it->first_seen;
+}
+
+/* 1 when anchor a's story was sent before b's: an earlier digest, then
+ * listed first, then the smaller story id. */
+static int anchor_before(const struct store_digest_item *a,
+                         const struct store_digest_item *b)
+{
+    int c = strcmp(a->day, b->day);
+    if (c)
+        return c < 0;
+    if (a->position != b->position)
+        return a->position < b->position;
+    return a->story_id < b->story_id;
+}
+
+/* Every item of the stories the digests of the days less than
+ * DEDUP_WINDOW before date (starting at from) list, into *out (free with
+ * store_digest_items_free). Returns 0, or -1 (store_error). */
+static int read_anchors(const struct config *cfg, struct store *s,
+                        const char *date, int64_t from,
+                        struct store_digest_item **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    /* The calendar days that start within DEDUP_WINDOW before date: with
+     * a fixed offset each day is 86400 s long. */
+    for (int64_t back = (DEDUP_WINDOW + 86399) / 86400; back >= 1; back--) {
+        char day[11];
+        digest_today(from - back * 86400, cfg->tz_offset, day);
+        if (strcmp(day, date) >= 0)
+            continue;
+        struct store_digest_select sel = { STORE_DIGEST_FROZEN, 0, 0, day };
+        struct store_digest_item *items;
+        size_t k;
+        /* Read whole: each digest was capped when it was frozen. */
+        if (store_digest_items_select(s, &sel, 0, &items, &k, NULL) < 0) {
+            store_digest_items_free(*out, *n);
+            *out = NULL;
+            *n = 0;
+            return -1;
+        }
+        if (k) {
+            *out = xrealloc(*out, (*n + k) * sizeof **out);
+            memcpy(*out + *n, items, k * sizeof *items);
+            *n += k;
+        }
+        free(items);    /* the strings moved to *out */
+    }
+    return 0;
+}
+
+/* Re-posts of stories already sent. A provincial site re-posts a central
+ * story a day or two later, at its own link, often under a retouched
+ * title: a new item, that subscribers have read. Group the pending
+ * all[0..*n) together with every item of the stories frozen for the days
+ * less than DEDUP_WINDOW before date (anchors); a pending item in a group
+ * with an anchor is a re-post. Re-posts move behind the others (order
+ * kept), *n counts the others, and when plan is not NULL each re-post is
+ * added to plan->attached with the story of its group's earliest anchor:
+ * frozen digests keep their lists, so two earlier stories never merge,
+ * and an anchor never comes back into today's list (only all[0..*n) are
+ * listed). Returns 0, or -1 when the store failed (store_error). */
+static int leave_out_reposts(const struct config *cfg, struct store *s,
+                             const char *date, int64_t from,
+                             struct store_digest_item *all, size_t *n,
+                             struct digest_plan *plan)
+{
+    struct store_digest_item *anchors;
+    size_t na;
+    if (read_anchors(cfg, s, date, from, &anchors, &na) < 0)
+        return -1;
+    size_t np = *n, total = np + na;
+    if (na == 0 || np == 0) {
+        store_digest_items_free(anchors, na);
+        return 0;
+    }
+    struct dedup_item *di = xcalloc(total, sizeof *di);
+    for (size_t i = 0; i < np; i++)
+        dedup_view(&all[i], &di[i]);
+    for (size_t a = 0; a < na; a++)
+        dedup_view(&anchors[a], &di[np + a]);
+    size_t *story_of = xcalloc(total, sizeof *story_of);
+    dedup_group(di, total, story_of);
+    free(di);
+    /* anchor_of[r]: the earliest anchor of the group whose representative
+     * is r, or total when the group has none */
+    size_t *anchor_of = xmalloc(total * sizeof *anchor_of);
+    for (size_t i = 0; i < total; i++)
+        anchor_of[i] = total;
+    for (size_t i = np; i < total; i++) {
+        size_t *best = &anchor_of[story_of[i]];
+        if (*best == total ||
+            anchor_before(&anchors[i - np], &anchors[*best - np]))
+            *best = i;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < np; i++) {
+        size_t anchor = anchor_of[story_of[i]];
+        if (anchor != total) {
+            if (plan) {
+                plan->attached = xrealloc(plan->attached,
+                                          (plan->nattached + 1) *
+                                              sizeof *plan->attached);
+                plan->attached[plan->nattached].item = all[i].id;
+                plan->attached[plan->nattached++].story =
+                    anchors[anchor - np].story_id;
+            }
+            continue;
+        }
+        /* all[kept..i) are re-posts: swapping keeps the others' order */
+        if (i != kept) {
+            struct store_digest_item tmp = all[i];
+            all[i] = all[kept];
+            all[kept] = tmp;
+        }
+        kept++;
+    }
+    *n = kept;
+    free(anchor_of);
+    free(story_of);
+    store_digest_items_free(anchors, na);
+    return 0;
+}
+
 void digest_plan_free(struct digest_plan *plan)
 {
     for (size_t k = 0; k < plan->nstories; k++) {
@@ -319,6 +454,9 @@ void digest_plan_free(struct digest_plan *plan)
     free(plan->stories);
     plan->stories = NULL;
     plan->nstories = 0;
+    free(plan->attached);
+    plan->attached = NULL;
+    plan->nattached = 0;
 }
 
 enum digest_build_status digest_build_from(const struct config *cfg,
@@ -388,16 +526,18 @@ enum digest_build_status digest_build_from(const struct config *cfg,
         n++;
     }
 
-    struct dedup_item *di = xcalloc(n ? n : 1, sizeof *di);
-    for (size_t i = 0; i < n; i++) {
-        di[i].id = all[i].id;
-        di[i].feed = all[i].nsources ? all[i].sources[0].feed : NULL;
-        di[i].title = all[i].title;
-        di[i].link = all[i].link;
-        di[i].summary = all[i].summary;
-        di[i].published = all[i].published;
-        di[i].first_seen = all[i].first_seen;
+    if (from_items == DIGEST_ITEMS_PENDING &&
+        leave_out_reposts(cfg, s, date, from, all, &n, plan) < 0) {
+        snprintf(err, errlen, "%s", store_error(s));
+        store_digest_items_free(all, nall);
+        if (plan)
+            digest_plan_free(plan);
+        return DIGEST_BUILD_STORE;
     }
+
+    struct dedup_item *di = xcalloc(n ? n : 1, sizeof *di);
+    for (size_t i = 0; i < n; i++)
+        dedup_view(&all[i], &di[i]);
     size_t *story_of = xcalloc(n ? n : 1, sizeof *story_of);
     size_t nstories = 0;
     if (frozen) {

@@ -33,7 +33,7 @@ enum digest_build_status {
  * NULL: everyone, every topic), as subscribers get it:
  *  - a day `bantin run` froze: the frozen digest (DIGEST_ITEMS_FROZEN);
  *  - today, not frozen yet: what `run` would freeze now
- *    (DIGEST_ITEMS_PENDING);
+ *    (DIGEST_ITEMS_PENDING, re-posts of stories already sent left out);
  *  - another day, never frozen: built as below from DIGEST_ITEMS_DAY.
  * Built:
  *  - items: those first stored in [00:00, 24:00) of that day in
@@ -62,7 +62,11 @@ enum digest_build_status digest_build(const struct config *cfg,
 enum digest_items {
     DIGEST_ITEMS_DAY,       /* first stored that day: digest_build */
     DIGEST_ITEMS_PENDING,   /* in no digest yet, first stored before the
-                               end of the day: what `bantin run` freezes */
+                               end of the day: what `bantin run` freezes;
+                               minus the re-posts: items dedup_group puts
+                               in one story with an item of a story listed
+                               by the digest of a day less than
+                               DEDUP_WINDOW before (digest_plan.attached) */
     DIGEST_ITEMS_FROZEN,    /* the digest frozen for that day: its stories,
                                topics and order as frozen (no dedup, no
                                classify, no age filter); a topic no longer
@@ -74,6 +78,11 @@ enum digest_items {
 struct digest_plan {
     struct store_frozen_story *stories;   /* malloc'd, as its strings */
     size_t nstories;
+    /* Re-posts (DIGEST_ITEMS_PENDING) and the earlier story each joins:
+     * that of the earliest digest, then the first it lists, when the item
+     * matches items of several. malloc'd; by first_seen, then id. */
+    struct store_attached_item *attached;
+    size_t nattached;
 };
 
 /* digest_build over the items given by from_items. When plan is not NULL

@@ -108,19 +108,23 @@ int digest_run_freeze(const struct config *cfg, struct store *s, int64_t now,
             dl[i].subscriber = cfg->subscribers[i].email;
             dl[i].message_id = ids[i];
         }
-        int rc = store_digest_freeze(s, rep->day, cfg->digest.title, now,
-                                     plan.stories, plan.nstories, dl,
-                                     cfg->nsubscribers);
+        int rc = store_digest_freeze_attached(s, rep->day, cfg->digest.title,
+                                              now, plan.stories,
+                                              plan.nstories, plan.attached,
+                                              plan.nattached, dl,
+                                              cfg->nsubscribers);
         for (size_t i = 0; i < cfg->nsubscribers; i++)
             free(ids[i]);
         free(ids);
         free(dl);
+        size_t attached = plan.nattached;
         digest_plan_free(&plan);
         if (rc < 0) {
             snprintf(err, errlen, "%s", store_error(s));
             return -1;
         }
         rep->frozen = rc == 0;
+        rep->attached = rc == 0 ? attached : 0;
     }
     if (digest_build_from(cfg, s, rep->day, NULL, DIGEST_ITEMS_FROZEN, NULL,
                           &d, err, errlen) != DIGEST_BUILD_OK)

@@ -37,6 +37,8 @@ struct digest_run_report {
     char day[11];           /* today, "YYYY-MM-DD" in cfg->tz_offset */
     int frozen;             /* 1: this run froze it; 0: it was already */
     size_t nstories;        /* stories of today's digest */
+    size_t attached;        /* re-posts this run's freeze attached to
+                               stories of earlier digests */
     size_t ntopics;         /* topics that have some */
     size_t written;         /* deliveries written to the outbox this run */
     size_t already;         /* found already in the outbox: marked sent */
@@ -49,8 +51,10 @@ struct digest_run_report {
 
 /* Freeze today's digest (now, cfg->tz_offset) unless the day has one:
  * the items in no digest yet (digest_build_from DIGEST_ITEMS_PENDING) with
- * one 'pending' delivery per configured subscriber, in one transaction
- * (store_digest_freeze). Then count its stories and topics into rep.
+ * one 'pending' delivery per configured subscriber, and the re-posts of
+ * stories already sent attached to those stories, in one transaction
+ * (store_digest_freeze_attached). Then count its stories and topics into
+ * rep.
  * rep must be zeroed by the caller. Returns 0, or -1 with err set (the
  * store failed; nothing was frozen). */
 int digest_run_freeze(const struct config *cfg, struct store *s, int64_t now,

@@ -1,5 +1,6 @@
 /* test_build.c - unit tests of digest/build.c and store/digest_query.c:
- * the day window, items at its edges, age, order, topics, subscribers. */
+ * the day window, items at its edges, age, order, topics, subscribers,
+ * re-posts of stories sent on an earlier day. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 
 #include "config/config.h"
 #include "digest/build.h"
+#include "digest/deliver.h"
 #include "store/digest_query.h"
 #include "store/store.h"
 #include "util/limits.h"
@@ -402,6 +404,214 @@ static void test_own_source_first(void **state)
     digest_free(&d);
 }
 
+/* ---- re-posts of stories already sent ------------------------------------ */
+
+/* VIETNAMESE.md 5: one event, a title retouched by a second outlet. */
+#define TITLE_ORIG "OpenAI công bố thỏa thuận hợp tác nghiên cứu an toàn " \
+                   "với các trường đại học"
+#define TITLE_COPY "OpenAI công bố thỏa thuận hợp tác an toàn cùng các " \
+                   "trường đại học lớn"
+#define TITLE_OTHER "Hội Nông dân và Đoàn Thanh niên ra quân làm đường " \
+                    "giao thông nông thôn"
+
+/* digest_run_freeze on the day of now (nothing frozen for it yet).
+ * Returns how many re-posts it attached; *nstories its stories. */
+static size_t run_freeze(struct fixture *fx, int64_t now, size_t *nstories)
+{
+    struct digest_run_report rep;
+    memset(&rep, 0, sizeof rep);
+    char err[512];
+    if (digest_run_freeze(&fx->cfg, fx->st, now, &rep, err, sizeof err) != 0)
+        fail_msg("digest_run_freeze: %s", err);
+    assert_int_equal(rep.frozen, 1);
+    size_t attached = rep.attached;
+    *nstories = rep.nstories;
+    digest_run_report_free(&rep);
+    return attached;
+}
+
+static struct digest build_kind(struct fixture *fx, const char *date,
+                                enum digest_items kind,
+                                struct digest_plan *plan)
+{
+    struct digest d;
+    char err[256];
+    if (digest_build_from(&fx->cfg, fx->st, date, NULL, kind, plan, &d, err,
+                          sizeof err) != DIGEST_BUILD_OK)
+        fail_msg("digest_build_from: %s", err);
+    return d;
+}
+
+/* The items of the digest frozen for day. */
+static struct store_digest_item *frozen_items(struct fixture *fx,
+                                              const char *day, size_t *n)
+{
+    struct store_digest_select sel = { STORE_DIGEST_FROZEN, 0, 0, day };
+    struct store_digest_item *items;
+    assert_int_equal(store_digest_items_select(fx->st, &sel, 0, &items, n,
+                                               NULL), 0);
+    return items;
+}
+
+/* Day 1 lists story S (item A of feed a). On day 2 feed b re-posts it at
+ * its own link under a retouched title, with an earlier date than A's (so
+ * dedup would make the copy the representative), next to an unrelated
+ * item C. Day 2 lists C only, the copy joins S, and day 1's digest read
+ * again (a delivery retried) shows b as a second source. */
+static void test_repost_joins_earlier_story(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t t1 = DAY_FROM - DAY + 9 * HOUR;     /* 2026-11-22 09:00 */
+    put(fx, "a", "goc", TITLE_ORIG, NULL, t1 - HOUR, t1);
+    size_t ns;
+    assert_int_equal(run_freeze(fx, DAY_FROM - DAY + 20 * HOUR, &ns), 0);
+    assert_int_equal(ns, 1);
+    size_t n;
+    struct store_digest_item *items = frozen_items(fx, "2026-11-22", &n);
+    assert_int_equal(n, 1);
+    int64_t story = items[0].story_id, orig = items[0].id;
+    assert_string_equal(items[0].day, "2026-11-22");
+    store_digest_items_free(items, n);
+
+    int64_t t2 = DAY_FROM + 8 * HOUR;           /* 2026-11-23 08:00 */
+    put(fx, "b", "ban-sao", TITLE_COPY, NULL, t1 - 3 * HOUR, t2);
+    put(fx, "b", "khac", TITLE_OTHER, NULL, t2 - HOUR, t2 + 60);
+
+    /* the preview shows what the run will freeze, and writes nothing */
+    struct digest_plan plan;
+    struct digest d = build_kind(fx, "2026-11-23", DIGEST_ITEMS_PENDING,
+                                 &plan);
+    assert_int_equal(count_stories(&d), 1);
+    assert_string_equal(d.topics[0].stories[0].title, TITLE_OTHER);
+    assert_int_equal(plan.nstories, 1);
+    assert_int_equal(plan.nattached, 1);
+    assert_true(plan.attached[0].story == story);
+    int64_t copy = plan.attached[0].item;
+    assert_true(copy != orig);
+    digest_plan_free(&plan);
+    digest_free(&d);
+    d = build_kind(fx, "2026-11-23", DIGEST_ITEMS_PENDING, NULL);
+    assert_int_equal(count_stories(&d), 1);
+    digest_free(&d);
+    items = frozen_items(fx, "2026-11-22", &n);
+    assert_int_equal(n, 1);
+    store_digest_items_free(items, n);
+
+    assert_int_equal(run_freeze(fx, DAY_FROM + 20 * HOUR, &ns), 1);
+    assert_int_equal(ns, 1);
+    d = build_kind(fx, "2026-11-23", DIGEST_ITEMS_FROZEN, NULL);
+    assert_int_equal(count_stories(&d), 1);
+    assert_string_equal(d.topics[0].stories[0].title, TITLE_OTHER);
+    digest_free(&d);
+    items = frozen_items(fx, "2026-11-23", &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(items[0].title, TITLE_OTHER);
+    store_digest_items_free(items, n);
+
+    /* the copy is in day 1's digest through S, not its lead */
+    items = frozen_items(fx, "2026-11-22", &n);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(items[i].story_id == story);
+        assert_int_equal(items[i].lead, items[i].id == orig);
+        assert_true(items[i].id == orig || items[i].id == copy);
+    }
+    store_digest_items_free(items, n);
+    d = build_kind(fx, "2026-11-22", DIGEST_ITEMS_FROZEN, NULL);
+    assert_int_equal(count_stories(&d), 1);
+    const struct digest_story *st = &d.topics[0].stories[0];
+    assert_string_equal(st->title, TITLE_ORIG);
+    assert_string_equal(st->link, "https://a.example/goc.html");
+    assert_int_equal(st->nsources, 2);
+    assert_string_equal(st->sources[0].feed, "a");
+    assert_string_equal(st->sources[1].feed, "b");
+    assert_string_equal(st->sources[1].link, "https://b.example/ban-sao.html");
+    assert_string_equal(st->sources[1].title, TITLE_COPY);
+    digest_free(&d);
+
+    /* nothing is left pending: the next day has nothing to list */
+    d = build_kind(fx, "2026-11-24", DIGEST_ITEMS_PENDING, &plan);
+    assert_int_equal(count_stories(&d), 0);
+    assert_int_equal(plan.nattached, 0);
+    digest_plan_free(&plan);
+    digest_free(&d);
+}
+
+/* A story sent longer ago than the dedup window: its digest's day starts
+ * more than DEDUP_WINDOW before today's, so a copy is today's own story
+ * even when the two items' dates are less than the window apart. */
+static void test_repost_after_the_window_is_listed(void **state)
+{
+    struct fixture *fx = *state;
+    /* 2026-11-20 23:00 local, frozen that day (3 days before the 23rd) */
+    int64_t t0 = DAY_FROM - 3 * DAY + 23 * HOUR;
+    put(fx, "a", "goc", TITLE_ORIG, NULL, t0 - 30 * 60, t0);
+    size_t ns;
+    assert_int_equal(run_freeze(fx, t0 + 30 * 60, &ns), 0);
+    assert_int_equal(ns, 1);
+    /* published 2026-11-22 21:00 (46 h after the original), stored on the
+     * 23rd at 01:00 */
+    int64_t t2 = DAY_FROM + HOUR;
+    put(fx, "b", "ban-sao", TITLE_COPY, NULL, DAY_FROM - 3 * HOUR, t2);
+    assert_int_equal(run_freeze(fx, DAY_FROM + 20 * HOUR, &ns), 0);
+    assert_int_equal(ns, 1);
+    struct digest d = build_kind(fx, "2026-11-23", DIGEST_ITEMS_FROZEN, NULL);
+    assert_int_equal(count_stories(&d), 1);
+    assert_string_equal(d.topics[0].stories[0].title, TITLE_COPY);
+    assert_int_equal(d.topics[0].stories[0].nsources, 1);
+    digest_free(&d);
+    d = build_kind(fx, "2026-11-20", DIGEST_ITEMS_FROZEN, NULL);
+    assert_int_equal(d.topics[0].stories[0].nsources, 1);
+    digest_free(&d);
+}
+
+/* A copy that matches two stories sent on two earlier days (its title
+ * the first's, its text the second's, which did not match each other)
+ * joins the earlier one; neither earlier list changes. */
+static void test_repost_of_two_stories_joins_the_earliest(void **state)
+{
+    struct fixture *fx = *state;
+    const char *body =
+        "Sáng nay, Ban Dân vận Tỉnh ủy phối hợp với Ủy ban Mặt trận Tổ quốc "
+        "tỉnh tổ chức hội nghị đối thoại với đồng bào các dân tộc thiểu số "
+        "về chính sách hỗ trợ sinh kế, giải đáp kiến nghị của bà con.";
+    int64_t t1 = DAY_FROM - 2 * DAY + 22 * HOUR;    /* 2026-11-21 22:00 */
+    put(fx, "a", "mot", TITLE_ORIG, "Tin về hợp tác nghiên cứu.", t1 - HOUR,
+        t1);
+    size_t ns;
+    assert_int_equal(run_freeze(fx, t1 + HOUR, &ns), 0);
+    int64_t t2 = DAY_FROM - DAY + 10 * HOUR;        /* 2026-11-22 10:00 */
+    put(fx, "a", "hai", "Đối thoại với đồng bào dân tộc thiểu số về sinh kế",
+        body, t2 - HOUR, t2);
+    assert_int_equal(run_freeze(fx, t2 + HOUR, &ns), 0);
+    assert_int_equal(ns, 1);
+    size_t n;
+    struct store_digest_item *items = frozen_items(fx, "2026-11-21", &n);
+    assert_int_equal(n, 1);
+    int64_t first = items[0].story_id;
+    store_digest_items_free(items, n);
+
+    int64_t t3 = DAY_FROM + 6 * HOUR;               /* 2026-11-23 06:00 */
+    put(fx, "b", "ca-hai", TITLE_COPY, body, t3 - HOUR, t3);
+    struct digest_plan plan;
+    struct digest d = build_kind(fx, "2026-11-23", DIGEST_ITEMS_PENDING,
+                                 &plan);
+    assert_int_equal(count_stories(&d), 0);
+    assert_int_equal(plan.nattached, 1);
+    assert_true(plan.attached[0].story == first);
+    digest_plan_free(&plan);
+    digest_free(&d);
+    assert_int_equal(run_freeze(fx, DAY_FROM + 20 * HOUR, &ns), 1);
+    assert_int_equal(ns, 0);
+    items = frozen_items(fx, "2026-11-21", &n);
+    assert_int_equal(n, 2);
+    store_digest_items_free(items, n);
+    items = frozen_items(fx, "2026-11-22", &n);
+    assert_int_equal(n, 1);
+    assert_true(items[0].story_id != first);
+    store_digest_items_free(items, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -416,6 +626,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_own_source_first, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_repost_joins_earlier_story,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repost_after_the_window_is_listed,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_repost_of_two_stories_joins_the_earliest, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
