@@ -760,7 +760,10 @@ static void h_story(struct html *h, const struct digest_story *st, int tz)
             continue;
         h_raw(h, any ? ",\n" : "<p style=\"margin:0;" CSS_MUTED "\">Nguồn: ");
         any = 1;
-        h_link(h, v.links[i], v.names[i], "color:#666666;");
+        /* The story's own link is on its title already: the name alone
+         * (the HTML part must stay small, Gmail cuts it at 102 KB). */
+        h_link(h, same(v.links[i], v.link) ? NULL : v.links[i], v.names[i],
+               "color:#666666;");
     }
     if (any)
         h_raw(h, "</p>\n");
@@ -768,7 +771,58 @@ static void h_story(struct html *h, const struct digest_story *st, int tz)
     story_view_release(&v);
 }
 
+/* A story on one line: its title linked, then its sources' names. For the
+ * stories past the first `full` of a topic when the whole would be too
+ * big for a mail client (HTML_BUDGET). */
+static void h_story_brief(struct html *h, const struct digest_story *st, int tz)
+{
+    struct story_view v;
+    story_view_init(&v, st, tz);
+    h_raw(h, "<p style=\"margin:0 0 8px 0;\">");
+    h_link(h, v.link, v.title, CSS_LINK "text-decoration:none;");
+    int any = 0;
+    for (size_t i = 0; i < v.nsrc; i++) {
+        if (!v.names[i])
+            continue;
+        int dup = 0;
+        for (size_t j = 0; j < i && !dup; j++)
+            dup = same(v.names[j], v.names[i]);
+        if (dup)
+            continue;
+        h_raw(h, any ? ", " : " <span style=\"" CSS_MUTED "\">– ");
+        any = 1;
+        h_text(h, v.names[i]);
+    }
+    if (any)
+        h_raw(h, "</span>");
+    h_raw(h, "</p>\n");
+    story_view_release(&v);
+}
+
+static char *html_with(const struct digest *d, const struct render_options *o,
+                       size_t full);
+
+/* Gmail cuts an HTML part past 102 KB ("[Message clipped]"), the end of
+ * the digest and its unsubscribe link with it. A digest that would pass
+ * this is made again with fewer stories per topic in full, the rest on
+ * one line each; the plain-text part always has everything. */
+#define HTML_BUDGET (90 * 1000)
+
 char *render_html(const struct digest *d, const struct render_options *o)
+{
+    static const size_t full[] = { (size_t)-1, 10, 5, 3, 1, 0 };
+    char *out = NULL;
+    for (size_t i = 0; i < sizeof full / sizeof full[0]; i++) {
+        free(out);
+        out = html_with(d, o, full[i]);
+        if (!out || strlen(out) <= HTML_BUDGET)
+            break;
+    }
+    return out;
+}
+
+static char *html_with(const struct digest *d, const struct render_options *o,
+                       size_t full)
 {
     struct render_options def;
     if (!o) {
@@ -862,8 +916,12 @@ char *render_html(const struct digest *d, const struct render_options *o)
             h_raw(h, s);
             free(s);
             free(tt);
-            for (size_t i = 0; i < tp->nstories; i++)
-                h_story(h, &tp->stories[i], tz);
+            for (size_t i = 0; i < tp->nstories; i++) {
+                if (i < full)
+                    h_story(h, &tp->stories[i], tz);
+                else
+                    h_story_brief(h, &tp->stories[i], tz);
+            }
         }
     }
 

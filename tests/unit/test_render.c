@@ -438,6 +438,61 @@ static void test_guessed_date(void **state)
     digest_free(&d);
 }
 
+/* A big day: the HTML part stays under what Gmail shows whole (102 KB),
+ * the first stories of each topic in full and the rest one line each;
+ * every title is still in it, and the text part keeps every summary. */
+static void test_html_budget(void **state)
+{
+    (void)state;
+    struct digest d;
+    empty_digest(&d, "2026-11-23");
+    char summary[400];
+    memset(summary, 0, sizeof summary);
+    for (size_t i = 0; i < 39; i++)
+        memcpy(summary + i * 10, "Dân vận. ", 10);   /* "â" and "ậ": 2+3 bytes */
+    add_topic(&d, "a", "Chủ đề A");
+    add_topic(&d, "b", "Chủ đề B");   /* d.topics moves: index it after */
+    for (int i = 0; i < 300; i++) {
+        char title[64], link[64];
+        snprintf(title, sizeof title, "Tin thứ %d", i);
+        snprintf(link, sizeof link, "https://x.vn/tin/%d.html", i);
+        struct digest_story *st = add_story(&d.topics[i % 2], title, link,
+                                            T_A, summary);
+        add_source(st, "x", "Trang X", title, link);
+    }
+    struct render_options o;
+    render_options_init(&o);
+    char *html = render_html(&d, &o);
+    check_output(html);
+    assert_true(strlen(html) <= 90000);
+    /* every story is there, by its title */
+    for (int i = 0; i < 300; i++) {
+        char title[64];
+        snprintf(title, sizeof title, ">Tin thứ %d<", i);
+        assert_non_null(strstr(html, title));
+    }
+    /* the first of each topic in full (a heading), the last one line */
+    size_t full = count_of(html, "</a></h3>");
+    assert_true(full >= 2 && full < 300);
+    assert_non_null(strstr(html, ">Tin thứ 0</a></h3>"));
+    assert_non_null(strstr(html, ">Tin thứ 299</a> <span"));
+    char *text = render_text(&d, &o);
+    check_output(text);
+    assert_true(strlen(text) > 100000);
+    assert_non_null(strstr(text, "Tin thứ 299"));
+    free(text);
+    free(html);
+
+    /* a small digest is shown whole */
+    struct digest small;
+    fixture(&small);
+    html = render_html(&small, &o);
+    assert_null(strstr(html, "</a> <span"));
+    free(html);
+    digest_free(&small);
+    digest_free(&d);
+}
+
 static void test_text_weekdays(void **state)
 {
     (void)state;
@@ -994,6 +1049,7 @@ int main(void)
         cmocka_unit_test(test_json_empty),
         cmocka_unit_test(test_json_hostile),
         cmocka_unit_test(test_guessed_date),
+        cmocka_unit_test(test_html_budget),
         cmocka_unit_test(test_text_weekdays),
         cmocka_unit_test(test_text_fixture),
         cmocka_unit_test(test_text_empty),
