@@ -7,12 +7,9 @@
  * against CURLOPT_TIMEOUT (LIBS.md 2) and the tail of a big host would time
  * out before it ever connected.
  *
- * The guard of fetch.h (where a transfer may connect) sits in two curl
- * callbacks: open_socket sees each address after DNS and before connect,
- * check_request sees the connection's address before each request, which
- * is the only look at a connection curl reuses. Through a proxy both see
- * only the proxy's address, and judge the target's host instead
- * (proxied_allows). */
+ * The guard of fetch.h (where a transfer may connect) is in guard.c, in two
+ * curl callbacks set here; the wording of a failure through the admin's
+ * proxy is in proxy.c. internal.h holds what the three files share. */
 #include "fetch/fetch.h"
 
 #include <curl/curl.h>
@@ -21,17 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "config/config.h"
-#include "fetch/addr.h"
+#include "fetch/internal.h"
 #include "util/limits.h"
 #include "util/util.h"
-
-/* Responses recorded per transfer: the redirects plus the final one. Past
- * this the chain is simply not called permanent. */
-#define MAX_RESPONSES 16
 
 #define ACCEPT_HEADER                                                     \
     "Accept: application/rss+xml, application/atom+xml, "                \
@@ -44,43 +36,6 @@ struct host {
     size_t nqueue;
     size_t next;        /* first not yet started */
     long inflight;
-};
-
-struct run;
-
-struct job {
-    struct run *run;
-    struct job *prev, *next;   /* the run's transfers in flight */
-    size_t idx;
-    struct host *host;
-    CURL *easy;
-    struct curl_slist *headers;
-    struct fetch_result res;
-    int status[MAX_RESPONSES]; /* final (non-1xx) statuses, in order */
-    size_t nstatus;
-    int cur_status;            /* of the response being received */
-    size_t resp_bytes;         /* decoded body bytes of that response */
-    char *retry_after;         /* raw value, last response */
-    char errbuf[CURL_ERROR_SIZE];
-    char *trusted;             /* the request's trusted host, normalized
-                                  (host_normal), or NULL */
-    int refused;               /* the guard refused an address ... */
-    char refusal[256];         /* ... and this says which, for res.error */
-};
-
-struct run {
-    const struct fetch_request *reqs;
-    const struct fetch_options *opt;
-    fetch_done_fn *on_done;
-    void *ctx;
-    CURLM *multi;
-    struct host *hosts;
-    size_t nhosts;
-    size_t rr;           /* round-robin start */
-    size_t waiting;      /* requests not yet started */
-    long inflight;
-    struct job *jobs;    /* in flight */
-    char *proxy_label;   /* opt->proxy as messages name it, or NULL */
 };
 
 static int curl_ready;
@@ -337,204 +292,6 @@ static size_t on_header(char *p, size_t size, size_t nitems, void *ud)
     return n;
 }
 
-/* ---- the guard ---------------------------------------------------------- */
-
-/* h lower-cased, without the brackets of an IPv6 literal; malloc'd. */
-static char *host_normal(const char *h)
-{
-    size_t n = strlen(h);
-    if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
-        h++;
-        n -= 2;
-    }
-    char *out = xstrndup(h, n);
-    for (char *p = out; *p; p++)
-        *p = (char)TO_LOWER((unsigned char)*p);
-    return out;
-}
-
-char *fetch_url_host(const char *url)
-{
-    CURLU *u = curl_url();
-    char *host = NULL, *out = NULL;
-    if (!u)
-        die(70, "out of memory");
-    /* Lenient on the rest of the URL, as curl is on a redirect's Location:
-     * only the host matters here. */
-    if (url &&
-        curl_url_set(u, CURLUPART_URL, url,
-                     CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host[0])
-        out = host_normal(host);
-    curl_free(host);
-    curl_url_cleanup(u);
-    return out;
-}
-
-#define ONLY_CONFIGURED "a non-public address (only the configured host may)"
-
-/* The host of the URL curl is on now, normalized (malloc'd), or NULL.
- * During a redirect CURLINFO_EFFECTIVE_URL is already the new URL when
- * the socket opens and when the request is about to go. */
-static char *current_host(struct job *j)
-{
-    char *url = NULL;
-    curl_easy_getinfo(j->easy, CURLINFO_EFFECTIVE_URL, &url);
-    return fetch_url_host(url);
-}
-
-static int is_trusted(const struct job *j, const char *host)
-{
-    return host && j->trusted && strcmp(host, j->trusted) == 0;
-}
-
-/* Keep the first refusal, for the error: "refused: " + what. */
-static void refuse(struct job *j, const char *what)
-{
-    if (!j->refused) {
-        j->refused = 1;
-        snprintf(j->refusal, sizeof j->refusal, "refused: %s", what);
-    }
-}
-
-/* Whether the transfer may go on to the address ip (numeric text) that
- * is_public judged: yes for a public one, and for any when the host it is
- * for is the request's trusted host. */
-static int guard_allows(struct job *j, int is_public, const char *ip)
-{
-    if (is_public)
-        return 1;
-    char *host = current_host(j);
-    int ok = is_trusted(j, host);
-    if (!ok) {
-        char what[200];
-        if (host && strcmp(host, ip) == 0)
-            snprintf(what, sizeof what, "%s is " ONLY_CONFIGURED, ip);
-        else
-            snprintf(what, sizeof what, "%s resolves to %s, " ONLY_CONFIGURED,
-                     host ? host : "?", ip);
-        refuse(j, what);
-    }
-    free(host);
-    return ok;
-}
-
-/* The host of the URL curl is on now, as curl sends it to a proxy:
- * percent-decoded and through IDNA ("１２７.0.0.1" goes out as
- * "127.0.0.1", "ＬＯＣＡＬＨＯＳＴ" as "localhost"), lower case. Malloc'd,
- * or NULL when curl could not say (it would not send it either). */
-static char *current_ascii_host(struct job *j)
-{
-    char *url = NULL, *host = NULL, *out = NULL;
-    CURLU *u = curl_url();
-    if (!u)
-        die(70, "out of memory");
-    curl_easy_getinfo(j->easy, CURLINFO_EFFECTIVE_URL, &url);
-    if (url &&
-        curl_url_set(u, CURLUPART_URL, url,
-                     CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, CURLU_PUNYCODE) == CURLUE_OK &&
-        host[0])
-        out = host_normal(host);
-    curl_free(host);
-    curl_url_cleanup(u);
-    return out;
-}
-
-/* Through the proxy (fetch.h): the connection is the proxy's, allowed
- * whatever its address; the target is judged by its host as curl sends
- * it, since the proxy, not bantin, resolves it. */
-static int proxied_allows(struct job *j)
-{
-    char *host = current_host(j);
-    if (is_trusted(j, host)) {
-        free(host);
-        return 1;
-    }
-    char *ascii = current_ascii_host(j);
-    int ok = 1;
-    char what[200];
-    if (is_trusted(j, ascii)) {
-        ok = 1;     /* what the proxy is sent is the trusted host */
-    } else if (!ascii) {
-        /* curl 7.88 cannot give the IDNA form of any non-ASCII name, and
-         * one may spell an address ("１２７.0.0.1"): fail closed */
-        ok = 0;
-        snprintf(what, sizeof what, "%s could not be checked (no ASCII "
-                 "form of the name)", host ? host : "the URL's host");
-    } else if (fetch_addr_is_literal(ascii)) {
-        int pub = fetch_addr_literal_public(ascii);
-        ok = pub == 1;
-        if (pub < 0)
-            snprintf(what, sizeof what, "%s is not a valid address", ascii);
-        else
-            snprintf(what, sizeof what, "%s is " ONLY_CONFIGURED, ascii);
-    } else if (fetch_addr_loopback_name(ascii)) {
-        ok = 0;
-        snprintf(what, sizeof what, "%s resolves to the loopback, "
-                 ONLY_CONFIGURED, ascii);
-    }
-    if (!ok)
-        refuse(j, what);
-    free(host);
-    free(ascii);
-    return ok;
-}
-
-static int proxied(const struct job *j)
-{
-    return j->run->proxy_label != NULL;
-}
-
-/* CURLOPT_OPENSOCKETFUNCTION: every socket curl opens, after DNS and
- * before connect(). CURL_SOCKET_BAD makes curl try the host's next
- * address, if any, and fail the transfer with CURLE_COULDNT_CONNECT. */
-static curl_socket_t open_socket(void *ud, curlsocktype purpose,
-                                 struct curl_sockaddr *a)
-{
-    struct job *j = ud;
-    (void)purpose;
-    /* a->addr is curl's storage of a->addrlen bytes, not 16 */
-    const struct sockaddr *sa = (const struct sockaddr *)(void *)&a->addr;
-    size_t len = a->addrlen;
-    char ip[64];
-    if (proxied(j)) {
-        /* With a proxy and NOPROXY "", every socket is to the proxy. An
-         * https target's CONNECT would follow as soon as this connects. */
-        if (!proxied_allows(j))
-            return CURL_SOCKET_BAD;
-    } else {
-        fetch_addr_format(sa, len, ip, sizeof ip);
-        if (!guard_allows(j, fetch_addr_public_sockaddr(sa, len), ip))
-            return CURL_SOCKET_BAD;
-    }
-    int type = a->socktype;
-#ifdef SOCK_CLOEXEC
-    type |= SOCK_CLOEXEC;
-#endif
-    return socket(a->family, type, a->protocol);
-}
-
-/* CURLOPT_PREREQFUNCTION: before each request, on a new or reused
- * connection. Curl reuses a connection for the same host name whatever
- * request opened it, so a request that does not trust that host must not
- * ride a connection to a non-public address opened for one that did.
- * Through a proxy, primary_ip is the proxy's, and a plain-http request
- * rides a kept-alive connection to it whatever its target: this is the
- * one look at such a target before the proxy hears of it. */
-static int check_request(void *ud, char *primary_ip, char *local_ip,
-                         int primary_port, int local_port)
-{
-    struct job *j = ud;
-    (void)local_ip;
-    (void)primary_port;
-    (void)local_port;
-    int ok = proxied(j) ? proxied_allows(j)
-                        : guard_allows(j, fetch_addr_public_text(primary_ip),
-                                       primary_ip);
-    return ok ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
-}
-
 /* ---- results ------------------------------------------------------------ */
 
 static void result_init(struct fetch_result *r, size_t max_body)
@@ -556,10 +313,7 @@ void fetch_result_release(struct fetch_result *r)
 }
 
 /* One printable line, whatever curl or a server put in it. */
-static void set_error(struct fetch_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void set_error(struct fetch_result *r, const char *fmt, ...)
+void fetch_set_error(struct fetch_result *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -574,7 +328,7 @@ static void set_error(struct fetch_result *r, const char *fmt, ...)
 }
 
 /* "60 s", "2.5 s" */
-static void format_ms(char *out, size_t size, long ms)
+void fetch_format_ms(char *out, size_t size, long ms)
 {
     if (ms % 1000 == 0)
         snprintf(out, size, "%ld s", ms / 1000);
@@ -583,7 +337,7 @@ static void format_ms(char *out, size_t size, long ms)
 }
 
 /* The host part of url, or "?" (for messages only). */
-static void url_host(const char *url, char *out, size_t size)
+void fetch_message_host(const char *url, char *out, size_t size)
 {
     snprintf(out, size, "?");
     CURLU *u = curl_url();
@@ -601,140 +355,6 @@ static int is_http_url(const char *url)
                    ascii_ncasecmp(url, "https://", 8) == 0);
 }
 
-static int is_https_url(const char *url)
-{
-    return url && ascii_ncasecmp(url, "https://", 8) == 0;
-}
-
-/* "host:port" of url, the port its scheme's default when not given, or
- * "?" (for messages only). */
-static void url_host_port(const char *url, char *out, size_t size)
-{
-    snprintf(out, size, "?");
-    CURLU *u = curl_url();
-    char *host = NULL, *port = NULL;
-    if (u && url && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
-            CURLUE_OK)
-        snprintf(out, size, "%s:%s", host, port);
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(u);
-}
-
-/* The proxy as messages name it: "http://10.0.0.1:3128", without the
- * credentials or path its URL may hold, and with the port curl uses when
- * none is written (1080, or 443 for https://). Malloc'd. */
-static char *proxy_label(const char *proxy)
-{
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
-    if (!u)
-        die(70, "out of memory");
-    if (curl_url_set(u, CURLUPART_URL, proxy, CURLU_NON_SUPPORT_SCHEME) ==
-            CURLUE_OK &&
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-        if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
-            port = NULL;
-        out = xasprintf("%s://%s:%s", scheme, host,
-                        port ? port
-                             : ascii_casecmp(scheme, "https") == 0 ? "443"
-                                                                   : "1080");
-    } else {
-        out = xstrdup("(unreadable URL)");
-    }
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(u);
-    return out;
-}
-
-/* Put "proxy LABEL: " before the error already set. */
-static void blame_proxy(struct job *j)
-{
-    struct fetch_result *r = &j->res;
-    char was[sizeof r->error];
-    snprintf(was, sizeof was, "%s", r->error);
-    set_error(r, "proxy %s: %s", j->run->proxy_label, was);
-}
-
-/* A failure on the way through the proxy, before the target could answer,
- * named after the proxy. Returns 1 when the error was set here; 0 to let
- * describe_curl_error describe rc (and proxy_to_blame decide). */
-static int describe_proxy_error(struct job *j, CURLcode rc)
-{
-    struct fetch_result *r = &j->res;
-    const char *px = j->run->proxy_label;
-    long connect_code = 0;
-    char where[300];
-    /* The proxy's reply to the CONNECT of an https target: 0 when there
-     * was none, 200 once the tunnel is up. */
-    curl_easy_getinfo(j->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
-    if (connect_code == 407) {
-        set_error(r, "proxy %s: authentication required (HTTP 407)", px);
-        return 1;
-    }
-    if (connect_code >= 300) {
-        url_host_port(r->final_url, where, sizeof where);
-        set_error(r, "proxy %s: refused the tunnel to %s (HTTP %ld)", px,
-                  where, connect_code);
-        return 1;
-    }
-    if (rc == CURLE_COULDNT_RESOLVE_PROXY) {
-        url_host(j->run->opt->proxy, where, sizeof where);
-        set_error(r, "proxy %s: could not resolve host '%s'", px, where);
-        return 1;
-    }
-    if (connect_code == 0 && is_https_url(r->final_url) &&
-        (rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
-         rc == CURLE_GOT_NOTHING)) {
-        set_error(r, "proxy %s: connection closed before the tunnel was "
-                  "set up", px);
-        return 1;
-    }
-    /* Curl's connect time of a tunnel counts until the proxy's reply to
-     * CONNECT: the proxy may be slow, or slow to reach the target. */
-    if (connect_code == 0 && is_https_url(r->final_url) &&
-        rc == CURLE_OPERATION_TIMEDOUT && !strstr(j->errbuf, "too slow")) {
-        curl_off_t connected = 0;
-        curl_easy_getinfo(j->easy, CURLINFO_CONNECT_TIME_T, &connected);
-        if (connected == 0) {
-            char t[32];
-            format_ms(t, sizeof t, j->run->opt->connect_timeout_ms);
-            url_host_port(r->final_url, where, sizeof where);
-            set_error(r, "proxy %s: no tunnel to %s within %s", px, where, t);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* After describe_curl_error: whether that failure was the proxy's. */
-static int proxy_to_blame(struct job *j, CURLcode rc)
-{
-    long connect_code = 0;
-    curl_off_t connected = 0;
-    curl_easy_getinfo(j->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
-    curl_easy_getinfo(j->easy, CURLINFO_CONNECT_TIME_T, &connected);
-    switch (rc) {
-    case CURLE_COULDNT_CONNECT:
-        return 1;   /* every socket goes to the proxy (not a refusal here) */
-    case CURLE_OPERATION_TIMEDOUT:
-        return connected == 0 && !strstr(j->errbuf, "too slow");
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-        /* TLS to an https:// proxy: before any tunnel, or the only TLS
-         * for an http target */
-        return is_https_url(j->run->opt->proxy) &&
-               (connect_code == 0 || !is_https_url(j->res.final_url));
-    default:
-        return 0;
-    }
-}
-
 static void describe_curl_error(struct job *j, CURLcode rc)
 {
     struct fetch_result *r = &j->res;
@@ -743,85 +363,86 @@ static void describe_curl_error(struct job *j, CURLcode rc)
     char t[32], host[256];
     long oserr = 0;
 
-    if (proxied(j) && describe_proxy_error(j, rc))
+    if (fetch_proxied(j) && fetch_describe_proxy_error(j, rc))
         return;
     switch (rc) {
     case CURLE_UNSUPPORTED_PROTOCOL:
         if (r->redirect_count > 0 || !is_http_url(r->final_url))
-            set_error(r, "redirect to a scheme other than http/https");
+            fetch_set_error(r, "redirect to a scheme other than http/https");
         else
-            set_error(r, "not an http/https URL");
+            fetch_set_error(r, "not an http/https URL");
         break;
     case CURLE_TOO_MANY_REDIRECTS:
-        set_error(r, "too many redirects (more than %ld)", o->max_redirects);
+        fetch_set_error(r, "too many redirects (more than %ld)",
+                        o->max_redirects);
         break;
     case CURLE_COULDNT_RESOLVE_HOST:
-        url_host(r->final_url, host, sizeof host);
-        set_error(r, "could not resolve host '%s'", host);
+        fetch_message_host(r->final_url, host, sizeof host);
+        fetch_set_error(r, "could not resolve host '%s'", host);
         break;
     case CURLE_COULDNT_RESOLVE_PROXY:
-        set_error(r, "could not resolve the proxy: %s", detail);
+        fetch_set_error(r, "could not resolve the proxy: %s", detail);
         break;
     case CURLE_COULDNT_CONNECT:
         curl_easy_getinfo(j->easy, CURLINFO_OS_ERRNO, &oserr);
         if (oserr == ECONNREFUSED)
-            set_error(r, "connection refused");
+            fetch_set_error(r, "connection refused");
         else if (oserr == ENETUNREACH)
-            set_error(r, "network unreachable");
+            fetch_set_error(r, "network unreachable");
         else if (oserr == EHOSTUNREACH)
-            set_error(r, "host unreachable");
+            fetch_set_error(r, "host unreachable");
         else
-            set_error(r, "could not connect: %s", detail);
+            fetch_set_error(r, "could not connect: %s", detail);
         break;
     case CURLE_OPERATION_TIMEDOUT: {
         curl_off_t connected = 0;
         curl_easy_getinfo(j->easy, CURLINFO_CONNECT_TIME_T, &connected);
         if (strstr(j->errbuf, "too slow")) {
-            set_error(r, "too slow: under %ld bytes/s for %ld s",
-                      o->low_speed_bytes, o->low_speed_time_s);
+            fetch_set_error(r, "too slow: under %ld bytes/s for %ld s",
+                            o->low_speed_bytes, o->low_speed_time_s);
         } else if (connected == 0 && r->seconds * 1000 < o->timeout_ms - 100) {
-            format_ms(t, sizeof t, o->connect_timeout_ms);
-            set_error(r, "could not connect within %s", t);
+            fetch_format_ms(t, sizeof t, o->connect_timeout_ms);
+            fetch_set_error(r, "could not connect within %s", t);
         } else {
-            format_ms(t, sizeof t, o->timeout_ms);
-            set_error(r, "timed out after %s", t);
+            fetch_format_ms(t, sizeof t, o->timeout_ms);
+            fetch_set_error(r, "timed out after %s", t);
         }
         break;
     }
     case CURLE_FILESIZE_EXCEEDED:
         r->too_big = 1;
-        set_error(r, "body larger than %zu bytes", o->max_body);
+        fetch_set_error(r, "body larger than %zu bytes", o->max_body);
         break;
     case CURLE_WRITE_ERROR:
         if (r->too_big)
-            set_error(r, "body larger than %zu bytes", o->max_body);
+            fetch_set_error(r, "body larger than %zu bytes", o->max_body);
         else
-            set_error(r, "could not keep the body: %s", detail);
+            fetch_set_error(r, "could not keep the body: %s", detail);
         break;
     case CURLE_PEER_FAILED_VERIFICATION:
-        set_error(r, "TLS certificate not accepted: %s", detail);
+        fetch_set_error(r, "TLS certificate not accepted: %s", detail);
         break;
     case CURLE_SSL_CONNECT_ERROR:
-        set_error(r, "TLS handshake failed: %s", detail);
+        fetch_set_error(r, "TLS handshake failed: %s", detail);
         break;
     case CURLE_GOT_NOTHING:
-        set_error(r, "empty reply from server");
+        fetch_set_error(r, "empty reply from server");
         break;
     case CURLE_PARTIAL_FILE:
-        set_error(r, "connection closed before the end of the body");
+        fetch_set_error(r, "connection closed before the end of the body");
         break;
     case CURLE_BAD_CONTENT_ENCODING:
-        set_error(r, "bad Content-Encoding: %s", detail);
+        fetch_set_error(r, "bad Content-Encoding: %s", detail);
         break;
     case CURLE_WEIRD_SERVER_REPLY:
-        set_error(r, "not an HTTP reply: %s", detail);
+        fetch_set_error(r, "not an HTTP reply: %s", detail);
         break;
     default:
-        set_error(r, "%s", detail);
+        fetch_set_error(r, "%s", detail);
         break;
     }
-    if (proxied(j) && proxy_to_blame(j, rc))
-        blame_proxy(j);
+    if (fetch_proxied(j) && fetch_proxy_to_blame(j, rc))
+        fetch_blame_proxy(j);
 }
 
 /* Fill in the result from curl's view of the finished transfer. */
@@ -854,7 +475,7 @@ static void collect(struct job *j, CURLcode rc)
         /* no other address of the host could stand in for the refused one */
         r->outcome = FETCH_FAILED;
         r->refused = 1;
-        set_error(r, "%s", j->refusal);
+        fetch_set_error(r, "%s", j->refusal);
     } else if (rc != CURLE_OK) {
         r->outcome = FETCH_FAILED;
         describe_curl_error(j, rc);
@@ -862,14 +483,14 @@ static void collect(struct job *j, CURLcode rc)
         r->outcome = FETCH_OK;
     } else if (code == 304) {
         r->outcome = FETCH_NOT_MODIFIED;
-    } else if (code == 407 && proxied(j)) {
+    } else if (code == 407 && fetch_proxied(j)) {
         /* a plain-http request's answer, from the proxy itself */
         r->outcome = FETCH_FAILED;
-        set_error(r, "proxy %s: authentication required (HTTP 407)",
-                  j->run->proxy_label);
+        fetch_set_error(r, "proxy %s: authentication required (HTTP 407)",
+                        j->run->proxy_label);
     } else {
         r->outcome = FETCH_FAILED;
-        set_error(r, "HTTP %ld", code);
+        fetch_set_error(r, "HTTP %ld", code);
     }
     if (r->outcome != FETCH_OK) {
         buf_release(&r->body);
@@ -971,9 +592,9 @@ static int setup_easy(struct job *j)
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_HEADERDATA, j);
     SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
-    SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    SET(CURLOPT_OPENSOCKETFUNCTION, fetch_open_socket);
     SET(CURLOPT_OPENSOCKETDATA, j);
-    SET(CURLOPT_PREREQFUNCTION, check_request);
+    SET(CURLOPT_PREREQFUNCTION, fetch_check_request);
     SET(CURLOPT_PREREQDATA, j);
     /* The admin's proxy, for every host (NOPROXY "": no_proxy does not
      * apply), with the guard judging targets by name (proxied_allows); or
@@ -1005,12 +626,12 @@ static void start(struct run *run, struct host *h, size_t idx)
     j->idx = idx;
     j->host = h;
     if (run->reqs[idx].trusted_host && run->reqs[idx].trusted_host[0])
-        j->trusted = host_normal(run->reqs[idx].trusted_host);
+        j->trusted = fetch_host_normal(run->reqs[idx].trusted_host);
     result_init(&j->res, run->opt->max_body);
     if (setup_easy(j) != 0 || curl_multi_add_handle(run->multi, j->easy) != CURLM_OK) {
         j->res.outcome = FETCH_FAILED;
         j->res.final_url = xstrdup(run->reqs[idx].url);
-        set_error(&j->res, "could not set up the transfer");
+        fetch_set_error(&j->res, "could not set up the transfer");
         deliver(run, j);
         job_free(j);
         return;
@@ -1047,7 +668,7 @@ static void fail_all(struct run *run, const char *why)
         j->res.outcome = FETCH_FAILED;
         if (!j->res.final_url)
             j->res.final_url = xstrdup(run->reqs[j->idx].url);
-        set_error(&j->res, "%s", why);
+        fetch_set_error(&j->res, "%s", why);
         deliver(run, j);
         job_free(j);
     }
@@ -1059,7 +680,7 @@ static void fail_all(struct run *run, const char *why)
             result_init(&r, run->opt->max_body);
             r.outcome = FETCH_FAILED;
             r.final_url = xstrdup(run->reqs[idx].url);
-            set_error(&r, "%s", why);
+            fetch_set_error(&r, "%s", why);
             run->on_done(&run->reqs[idx], &r, run->ctx);
             fetch_result_release(&r);
         }
@@ -1203,7 +824,7 @@ static void plan(struct run *run, size_t n)
             result_init(&r, run->opt->max_body);
             r.outcome = FETCH_FAILED;
             r.final_url = xstrdup(run->reqs[i].url ? run->reqs[i].url : "");
-            set_error(&r, "%s", why);
+            fetch_set_error(&r, "%s", why);
             run->on_done(&run->reqs[i], &r, run->ctx);
             fetch_result_release(&r);
             continue;
@@ -1258,7 +879,7 @@ int fetch_run(const struct fetch_request *reqs, size_t n,
     }
     long total = opt->max_total > 0 ? opt->max_total : 1;
     if (opt->proxy && opt->proxy[0])
-        run.proxy_label = proxy_label(opt->proxy);
+        run.proxy_label = fetch_proxy_label(opt->proxy);
     /* Curl counts a plain-http connection through a proxy against the
      * proxy's host: its per-host cap would then hold every transfer but
      * max_host_connections inside curl, where the wait counts against the
