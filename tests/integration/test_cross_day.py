@@ -15,6 +15,8 @@ import time
 
 import pytest
 
+from aging import age  # noqa: E402  (tests/integration is on sys.path)
+
 COPY_LINK = "/b/doi-thoai-gpmb.html"          # httpserver.DUP_ITEMS["b"][1]
 ORIG_LINK = "/a/doi-thoai.html"
 OTHER_TITLE = "Hội Nông dân & Đoàn Thanh niên ra quân làm đường"
@@ -56,39 +58,6 @@ def run(bantin, conf, *args):
 
 def db(d):
     return sqlite3.connect(str(d / "state.db"))
-
-
-def age(d, days):
-    """Move every time in the database `days` into the past, digest days,
-    Message-IDs and outbox file names included (test_retention.py)."""
-    s = days * 86400
-    c = db(d)
-    cols = {
-        "feeds": ["first_fetch", "last_attempt", "last_ok", "next_attempt",
-                  "created"],
-        "items": ["published", "updated", "first_seen"],
-        "item_sources": ["first_seen", "last_seen"],
-        "stories": ["first_seen"],
-        "digests": ["created"],
-        "deliveries": ["last_attempt", "sent_at"],
-    }
-    for table, names in cols.items():
-        c.execute("UPDATE %s SET %s" % (
-            table, ", ".join("%s = %s - %d" % (n, n, s) for n in names)))
-    for (day,) in c.execute("SELECT day FROM digests").fetchall():
-        old = (datetime.date.fromisoformat(day)
-               - datetime.timedelta(days=days)).isoformat()
-        for table in ("digests", "digest_stories", "deliveries"):
-            c.execute("UPDATE %s SET day = ? WHERE day = ?" % table,
-                      (old, day))
-        c.execute("UPDATE deliveries SET message_id ="
-                  " replace(message_id, ?, ?) WHERE day = ?", (day, old, old))
-        box = d / "outbox" / "new"
-        for name in os.listdir(box) if box.exists() else []:
-            if name.startswith(day):
-                os.rename(box / name, box / (old + name[len(day):]))
-    c.commit()
-    c.close()
 
 
 def eml_text(d, day):
