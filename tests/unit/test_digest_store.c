@@ -21,6 +21,8 @@
 #include "store/store.h"
 #include "util/util.h"
 
+#include "store_fixture.h"
+
 #define HOUR 3600
 #define DAY 86400
 /* 2026-11-23 00:00 at +07:00 = 2026-11-22T17:00:00Z */
@@ -45,51 +47,15 @@ static const char conf_text[] =
     "topics = tg\n"
     "[subscriber \"b@example.vn\"]\n";
 
-struct fixture {
-    char dir[64];
-    struct config cfg;
-    struct store *st;
-};
-
 static int setup(void **state)
 {
-    struct fixture *fx = calloc(1, sizeof *fx);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/bantin-dstore-XXXXXX");
-    if (!mkdtemp(fx->dir))
+    struct fixture *fx = fixture_open("dstore", conf_text);
+    if (!fx)
         return -1;
-    char path[128];
-    snprintf(path, sizeof path, "%s/bantin.conf", fx->dir);
-    FILE *f = fopen(path, "w");
-    if (!f || fputs(conf_text, f) < 0 || fclose(f) != 0)
-        return -1;
-    struct config_diag diag;
-    if (config_load(path, &fx->cfg, &diag) != CONFIG_OK) {
-        config_diag_print(&diag, stderr);
-        return -1;
-    }
-    config_diag_release(&diag);
-    char err[512];
-    if (store_open(fx->cfg.database, &fx->st, err, sizeof err) != 0) {
-        fprintf(stderr, "store_open: %s\n", err);
-        return -1;
-    }
-    store_set_backfill(fx->st, 3650 * (int64_t)DAY);
     if (store_feed_sync(fx->st, "a", "https://a.example/rss", NULL))
         return -1;
     *state = fx;
     return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *fx = *state;
-    store_close(fx->st);
-    config_release(&fx->cfg);
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    int rc = system(cmd);
-    free(fx);
-    return rc == 0 ? 0 : -1;
 }
 
 static void put(struct fixture *fx, const char *id, const char *title,
