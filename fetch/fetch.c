@@ -65,6 +65,14 @@ void fetch_options_default(struct fetch_options *o)
     o->proxy = NULL;
 }
 
+void fetch_options_for_articles(struct fetch_options *art,
+                                const struct fetch_options *o)
+{
+    *art = *o;
+    if (art->max_body > LIMIT_ARTICLE_PAGE_BYTES)
+        art->max_body = LIMIT_ARTICLE_PAGE_BYTES;
+}
+
 void fetch_options_from_limits(struct fetch_options *o,
                                const struct config_limits *l)
 {

@@ -136,6 +136,11 @@ struct fetch_options {
                                 * or NULL: direct (see above) */
 };
 
+/* *art = *o for the article pages of items: the same limits, but a body
+ * of at most LIMIT_ARTICLE_PAGE_BYTES (their links come from feeds). */
+void fetch_options_for_articles(struct fetch_options *art,
+                                const struct fetch_options *o);
+
 /* Free what a fetch_result holds (body and strings); fields taken by the
  * caller must have been set NULL. */
 void fetch_result_release(struct fetch_result *r);

@@ -218,7 +218,9 @@ static enum testfeed_status fetch_articles(struct run *r, const struct feed *f,
     }
     struct art_ctx c = {r};
     char ferr[256];
-    int rc = n ? fetch_run(reqs, n, &o->fetch, on_article, &c, ferr, sizeof ferr) : 0;
+    struct fetch_options ao;
+    fetch_options_for_articles(&ao, &o->fetch);
+    int rc = n ? fetch_run(reqs, n, &ao, on_article, &c, ferr, sizeof ferr) : 0;
     free(reqs);
     if (rc != 0) {
         snprintf(err, errlen, "%s: %s", r->who, ferr);

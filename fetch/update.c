@@ -283,7 +283,9 @@ static int fetch_articles(struct ctx *c, struct job *jobs, size_t njobs,
             /* a link on the feed's own host is trusted like the feed */
             reqs[i].trusted_host = c->arts[i].job->host;
         }
-        rc = fetch_run(reqs, c->narts, o, on_article, c, err, errlen);
+        struct fetch_options ao;
+        fetch_options_for_articles(&ao, o);
+        rc = fetch_run(reqs, c->narts, &ao, on_article, c, err, errlen);
         free(reqs);
     }
     for (size_t i = 0; i < njobs; i++) {

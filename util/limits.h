@@ -63,6 +63,10 @@
 #define LIMIT_JSONLD_BYTES      (256u * 1024)
 /* Clean text kept of one article page: a long report is ~60 KB. */
 #define LIMIT_ARTICLE_BYTES     (256u * 1024)
+/* Largest article page fetched (decoded), under [bantin] body_max: its
+ * link comes from the feed, untrusted, and real pages are 50-200 KB
+ * (heavy ASP.NET ones about 1 MB). */
+#define LIMIT_ARTICLE_PAGE_BYTES ((size_t)4 * 1024 * 1024)
 
 /* Longest config line; longer ones are an error, not silently cut. */
 #define LIMIT_CONFIG_LINE       4096

@@ -123,6 +123,12 @@ class Handler(httpserver.Handler):
                 return self.reply(200, site_list(m.group(1), site, time.time()),
                                   ctype="text/html; charset=utf-8")
             k = int(m.group(3))
+            if k in site.get("huge", ()):
+                # a valid page past the article cap (4 MiB): padding in a comment
+                body = (HTML / "article_000.html").read_bytes()
+                pad = b"<!-- " + b"x" * (5 * 1024 * 1024) + b" -->"
+                return self.reply(200, body.replace(b"</body>", pad + b"</body>"),
+                                  ctype="text/html; charset=utf-8")
             if k in site["missing"] or k >= site["items"]:
                 return self.reply(404, "<html><body>Không tìm thấy</body></html>",
                                   ctype="text/html")
@@ -134,6 +140,8 @@ class Handler(httpserver.Handler):
             site["items"] = int(q.get("items", [site["items"]])[0])
             if "missing" in q:
                 site["missing"] = {int(x) for x in q["missing"][0].split(",") if x}
+            if "huge" in q:
+                site["huge"] = {int(x) for x in q["huge"][0].split(",") if x}
             site["nodate"] = q.get("nodate", ["0"])[0] == "1"
             return self.reply(200, "ok", ctype="text/plain")
         if path == "/biglist":
@@ -560,6 +568,26 @@ def test_failing_article_page_keeps_list_summary(bantin, server, tmp_path):
     assert "feed n: the article rule matched no text on 2 of 2 pages" in r.stderr
     for i in items(tmp_path, "n"):
         assert not i["summary"].startswith("Tóm tắt trên trang danh sách")
+
+
+def test_article_page_past_its_cap(bantin, server, tmp_path):
+    """An article page is capped at 4 MiB, under body_max (10 MB): its
+    link comes from the feed. Past it, that page fails like a missing one
+    and its item keeps the list's summary; the list itself (under
+    body_max) and the other pages are fine."""
+    control(server, "h", items=3, huge="1")
+    conf = write_conf(tmp_path, [("h", server.url("/site/h/list.html"),
+                                  html_feed(ARTICLE_RULE))])
+    r = run(bantin, tmp_path, "fetch", conf=conf)
+    assert r.returncode == 0, r.stderr
+    its = {int(re.search(r"/art/(\d+)\.html", i["link"]).group(1)): i
+           for i in items(tmp_path, "h")}
+    assert sorted(its) == [0, 1, 2]
+    assert its[1]["summary"] == "Tóm tắt trên trang danh sách, tin 1."
+    assert its[0]["summary"].startswith(SEED_START[0])
+    assert re.search(r"feed h: 1 of 3 article pages failed, .*"
+                     r"/site/h/art/1\.html: body larger than 4194304 bytes",
+                     r.stderr), r.stderr
 
 
 def test_undated_items_dated_by_their_article(bantin, server, tmp_path):
