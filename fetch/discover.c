@@ -135,15 +135,7 @@ int fetch_discover_page(const char *page, size_t n, const char *page_url,
         if (cur->type == XML_ELEMENT_NODE &&
             xmlStrcasecmp(cur->name, BAD_CAST "link") == 0)
             consider(cur, base, out);
-        if (cur->children && cur->type == XML_ELEMENT_NODE) {
-            cur = cur->children;
-            continue;
-        }
-        while (cur && cur != root && !cur->next)
-            cur = cur->parent;
-        if (!cur || cur == root)
-            break;
-        cur = cur->next;
+        cur = html_walk_next(cur, root, 1);
     }
     free(base);
     xmlFreeDoc(doc);

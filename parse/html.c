@@ -549,6 +549,17 @@ out:
     free(key);
 }
 
+xmlNodePtr html_walk_next(xmlNodePtr cur, xmlNodePtr root, int descend)
+{
+    if (descend && cur->type == XML_ELEMENT_NODE && cur->children)
+        return cur->children;
+    while (cur && cur != root && !cur->next)
+        cur = cur->parent;
+    if (!cur || cur == root)
+        return NULL;
+    return cur->next;
+}
+
 /* Walk the document for <meta>, <title> and JSON-LD <script>s. */
 static void meta_walk(xmlNodePtr root, const char *base, struct html_meta *m,
                       char **description, char **title)
@@ -582,15 +593,7 @@ static void meta_walk(xmlNodePtr root, const char *base, struct html_meta *m,
                 descend = 0;
             }
         }
-        if (descend && cur->type == XML_ELEMENT_NODE && cur->children) {
-            cur = cur->children;
-            continue;
-        }
-        while (cur && cur != root && !cur->next)
-            cur = cur->parent;
-        if (!cur || cur == root)
-            break;
-        cur = cur->next;
+        cur = html_walk_next(cur, root, descend);
     }
 }
 

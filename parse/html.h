@@ -123,6 +123,12 @@ char **html_report_warnings(const struct html_report *rep,
 
 /* ---- shared with article.c ------------------------------------------- */
 
+/* The node after cur in document order within root, without recursion
+ * (pages nest deep): cur's first child when descend and cur is an
+ * element with children, else the next sibling of cur or of its nearest
+ * ancestor below root; NULL when the walk is done. */
+xmlNodePtr html_walk_next(xmlNodePtr cur, xmlNodePtr root, int descend);
+
 /* libxml2 keeps its error handlers per thread; these silence them around a
  * parse or an evaluation and keep the last message. */
 struct html_quiet {
