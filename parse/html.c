@@ -706,19 +706,10 @@ static xmlNodePtr first_desc(xmlNodePtr node, int (*pred)(xmlNodePtr))
     size_t budget = 20000;
     xmlNodePtr cur = node ? node->children : NULL;
     while (cur && budget--) {
-        if (cur->type == XML_ELEMENT_NODE) {
-            if (pred(cur))
-                return cur;
-            if (cur->children && !skipped_element(cur->name)) {
-                cur = cur->children;
-                continue;
-            }
-        }
-        while (cur && cur != node && !cur->next)
-            cur = cur->parent;
-        if (!cur || cur == node)
-            break;
-        cur = cur->next;
+        if (cur->type == XML_ELEMENT_NODE && pred(cur))
+            return cur;
+        cur = html_walk_next(cur, node, cur->type == XML_ELEMENT_NODE &&
+                                            !skipped_element(cur->name));
     }
     return NULL;
 }
