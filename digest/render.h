@@ -37,7 +37,7 @@ char *render_text(const struct digest *d, const struct render_options *o);
 /* The text/html part: a complete UTF-8 document, one 640-pixel column of
  * tables with inline CSS only, no external resource. Every piece of feed
  * text is escaped; only http and https links become <a href>. Kept under
- * 90 000 bytes when it can be (Gmail clips past 102 KB): a bigger digest
+ * 72 000 bytes when it can be (Gmail clips past 102 KB): a bigger digest
  * shows only the first 10, 5, 3, 1 or 0 stories of each topic in full and
  * the rest as one line each (title link and sources). o may be NULL.
  * Returns a malloc'd string the caller frees; never NULL. */

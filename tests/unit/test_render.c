@@ -464,7 +464,7 @@ static void test_html_budget(void **state)
     render_options_init(&o);
     char *html = render_html(&d, &o);
     check_output(html);
-    assert_true(strlen(html) <= 90000);
+    assert_true(strlen(html) <= 72000);
     /* every story is there, by its title */
     for (int i = 0; i < 300; i++) {
         char title[64];
